@@ -1,0 +1,355 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+)
+
+// ErrNoFile is returned for a file the disk does not have.
+var ErrNoFile = errors.New("sim: no such file")
+
+// Disk is a node's disk. It outlives crashes: writes land in a volatile cache at once and become
+// durable only when an fsync that covers them completes, after Options.Disk.FsyncLatency. A crash
+// keeps the durable state and, depending on Options.Disk.Crash, loses the rest or keeps a torn
+// prefix of it.
+//
+// Creating, renaming and removing files take effect durably at once, like a journaling file
+// system that commits metadata synchronously; only file contents have the write/fsync split.
+type Disk struct {
+	node *Node
+	// rand draws fsync latencies and the shape of crash damage; it is the disk's own stream.
+	rand *Rand
+	// files by name; iterated only in sorted order.
+	files    map[string]*fileData
+	writeSeq uint64
+	// syncs are the fsyncs in progress, in completion order.
+	// Invariant: syncEv is armed exactly when syncs[syncHead:] is not empty.
+	syncs    []syncOp
+	syncHead int
+	syncEv   event
+	syncSeq  uint64
+	// lastSyncAt keeps completions in order: a later fsync never completes first.
+	lastSyncAt Time
+	// loseSyncs is the number of coming fsyncs that will lie (an injected fault).
+	loseSyncs int
+	// corruptNextCrash makes the next crash land the write in flight as garbage.
+	corruptNextCrash bool
+}
+
+type fileData struct {
+	name string
+	// data is what reads see.
+	data []byte
+	// durable is what survives a crash.
+	durable []byte
+	// pending are the writes made since durable was last brought up to date, oldest first.
+	// Invariant: applying pending to durable, in order, gives data, except for writes that a
+	// lost fsync dropped (they stay in data until the next crash and never reach durable).
+	pending []pendingWrite
+	// lostWrites is set when a lost fsync dropped writes that data still shows.
+	lostWrites bool
+	// lastWrite is the sequence number of the file's latest write on this disk.
+	lastWrite uint64
+}
+
+// pendingWrite is one write or truncation not yet durable.
+type pendingWrite struct {
+	seq      uint64
+	off      int64
+	data     []byte
+	truncate bool // truncate (or extend with zeros) to off; data is unused
+}
+
+type syncOp struct {
+	at   Time
+	id   uint64
+	file *fileData
+	// upTo is the newest write the fsync covers: every pending write of file with seq <= upTo.
+	upTo uint64
+	done func(error)
+}
+
+func newDisk(n *Node) *Disk {
+	d := &Disk{node: n, rand: n.w.root.Fork("disk/" + n.name), files: map[string]*fileData{}}
+	d.syncEv.owner = n
+	d.syncEv.index = -1
+	d.syncEv.fire = d.completeSync
+	return d
+}
+
+// File is an open file of the node's current incarnation. After a crash the handle is dead:
+// writes through it are ignored and its fsyncs never complete; the rebooted software opens the
+// file again.
+type File struct {
+	d           *Disk
+	f           *fileData
+	incarnation uint32
+}
+
+// Open opens the named file, creating it empty if it does not exist.
+func (d *Disk) Open(name string) *File {
+	f, ok := d.files[name]
+	if !ok {
+		f = &fileData{name: name}
+		d.files[name] = f
+	}
+	return &File{d: d, f: f, incarnation: d.node.incarnation}
+}
+
+// Exists reports whether the named file exists.
+func (d *Disk) Exists(name string) bool { _, ok := d.files[name]; return ok }
+
+// List returns the names of every file, sorted.
+func (d *Disk) List() []string { return slices.Sorted(maps.Keys(d.files)) }
+
+// ReadFile returns a copy of the named file's current contents (what a read sees now; after a
+// crash, what survived it).
+func (d *Disk) ReadFile(name string) ([]byte, error) {
+	f, ok := d.files[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s on %s", ErrNoFile, name, d.node.name)
+	}
+	return slices.Clone(f.data), nil
+}
+
+// Remove deletes the named file. Open handles keep working on the orphaned contents.
+func (d *Disk) Remove(name string) error {
+	if _, ok := d.files[name]; !ok {
+		return fmt.Errorf("%w: %s on %s", ErrNoFile, name, d.node.name)
+	}
+	delete(d.files, name)
+	return nil
+}
+
+// Rename atomically gives file from the name to, replacing any file called to: the usual way to
+// replace a small file (an epoch, a snapshot) all at once. Write and fsync the new file first.
+func (d *Disk) Rename(from, to string) error {
+	f, ok := d.files[from]
+	if !ok {
+		return fmt.Errorf("%w: %s on %s", ErrNoFile, from, d.node.name)
+	}
+	delete(d.files, from)
+	f.name = to
+	d.files[to] = f
+	return nil
+}
+
+// LoseNextSyncs makes the next k fsyncs on this disk report success without persisting anything.
+func (d *Disk) LoseNextSyncs(k int) {
+	d.loseSyncs += k
+	d.node.w.record(record{kind: recDiskFault, node: d.node, a: uint64(k), text: fmt.Sprintf("lose next %d fsyncs", k)})
+}
+
+// CorruptNextCrash makes the next crash land the write in flight as garbage.
+func (d *Disk) CorruptNextCrash() {
+	d.corruptNextCrash = true
+	d.node.w.record(record{kind: recDiskFault, node: d.node, text: "corrupt tail at next crash"})
+}
+
+// Name returns the file's current name.
+func (f *File) Name() string { return f.f.name }
+
+// Size returns the file's current size.
+func (f *File) Size() int64 { return int64(len(f.f.data)) }
+
+// ReadAt reads from the file's current contents, like io.ReaderAt.
+func (f *File) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("sim: read %s at negative offset %d", f.f.name, off)
+	}
+	if off >= int64(len(f.f.data)) {
+		return 0, io.EOF
+	}
+	n := copy(p, f.f.data[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Contents returns a copy of the file's current contents.
+func (f *File) Contents() []byte { return slices.Clone(f.f.data) }
+
+// live reports whether the handle belongs to the running incarnation.
+func (f *File) live() bool {
+	n := f.d.node
+	return n.up && f.incarnation == n.incarnation
+}
+
+// Append writes p at the end of the file.
+func (f *File) Append(p []byte) { f.WriteAt(p, int64(len(f.f.data))) }
+
+// WriteAt writes p at offset off, extending the file with zeros if off is past its end. The
+// write is visible to reads at once and durable after the next completed fsync of the file.
+func (f *File) WriteAt(p []byte, off int64) {
+	if off < 0 {
+		panic(fmt.Sprintf("sim: write %s at negative offset %d", f.f.name, off))
+	}
+	if !f.live() {
+		return
+	}
+	d := f.d
+	d.writeSeq++
+	w := pendingWrite{seq: d.writeSeq, off: off, data: slices.Clone(p)}
+	f.f.pending = append(f.f.pending, w)
+	f.f.data = applyWrite(f.f.data, w)
+	f.f.lastWrite = d.writeSeq
+	d.node.w.record(record{kind: recWrite, node: d.node, label: f.f.name, a: hashBytes(p), b: uint64(off), c: uint64(len(p))})
+}
+
+// Truncate cuts the file to size, or extends it with zeros.
+func (f *File) Truncate(size int64) {
+	if size < 0 {
+		panic(fmt.Sprintf("sim: truncate %s to negative size %d", f.f.name, size))
+	}
+	if !f.live() {
+		return
+	}
+	d := f.d
+	d.writeSeq++
+	w := pendingWrite{seq: d.writeSeq, off: size, truncate: true}
+	f.f.pending = append(f.f.pending, w)
+	f.f.data = applyWrite(f.f.data, w)
+	f.f.lastWrite = d.writeSeq
+	d.node.w.record(record{kind: recWrite, node: d.node, label: f.f.name, a: 1, b: uint64(size), text: "truncate"})
+}
+
+// Sync starts an fsync of the file covering every write made so far; done is called when it
+// completes (on the node's event loop, unless the node crashes first). A done error is reserved
+// for future disk-error faults; today fsyncs either complete or lie (LostFsync).
+func (f *File) Sync(done func(error)) {
+	if !f.live() {
+		return
+	}
+	d := f.d
+	w := d.node.w
+	d.syncSeq++
+	at := w.now.Add(w.opts.Disk.FsyncLatency.Sample(d.rand)).Max(d.lastSyncAt)
+	d.lastSyncAt = at
+	d.syncs = append(d.syncs, syncOp{at: at, id: d.syncSeq, file: f.f, upTo: d.writeSeq, done: done})
+	w.record(record{kind: recSync, node: d.node, label: f.f.name, a: d.syncSeq})
+	if d.syncEv.state == idle {
+		w.schedule(&d.syncEv, d.syncs[d.syncHead].at)
+	}
+}
+
+func (d *Disk) completeSync() {
+	op := d.syncs[d.syncHead]
+	d.syncs[d.syncHead] = syncOp{}
+	d.syncHead++
+	if d.syncHead == len(d.syncs) {
+		d.syncs, d.syncHead = d.syncs[:0], 0
+	} else {
+		d.node.w.schedule(&d.syncEv, d.syncs[d.syncHead].at.Max(d.node.w.now))
+	}
+	w := d.node.w
+	f := op.file
+	covered := 0
+	for covered < len(f.pending) && f.pending[covered].seq <= op.upTo {
+		covered++
+	}
+	lost := d.loseSyncs > 0 || d.rand.Chance(w.opts.Disk.LostFsync)
+	if lost {
+		if d.loseSyncs > 0 {
+			d.loseSyncs--
+		}
+		f.lostWrites = f.lostWrites || covered > 0
+		w.record(record{kind: recDiskFault, node: d.node, a: op.id, text: fmt.Sprintf("fsync #%d of %s lost %d writes", op.id, f.name, covered)})
+	} else {
+		for _, pw := range f.pending[:covered] {
+			f.durable = applyWrite(f.durable, pw)
+		}
+	}
+	f.pending = slices.Delete(f.pending, 0, covered)
+	w.record(record{kind: recSynced, node: d.node, label: f.name, a: op.id})
+	if op.done != nil {
+		op.done(nil)
+	}
+}
+
+// crash applies the crash model: fsyncs in progress are lost, durable contents survive, unsynced
+// writes are lost or torn, and the write in flight may land as garbage.
+func (d *Disk) crash() {
+	w := d.node.w
+	d.node.w.unschedule(&d.syncEv)
+	d.syncs, d.syncHead = nil, 0
+	d.lastSyncAt = 0
+	opts := w.opts.Disk
+	corrupt := d.corruptNextCrash || d.rand.Chance(opts.CorruptTail)
+	d.corruptNextCrash = false
+	var victim *fileData
+	if corrupt {
+		for _, name := range d.List() {
+			f := d.files[name]
+			if len(f.pending) > 0 && (victim == nil || f.lastWrite > victim.lastWrite) {
+				victim = f
+			}
+		}
+	}
+	for _, name := range d.List() {
+		f := d.files[name]
+		if len(f.pending) == 0 {
+			if f.lostWrites {
+				f.data = slices.Clone(f.durable)
+				f.lostWrites = false
+				w.record(record{kind: recDiskFault, node: d.node, text: name + " lost the writes of its lost fsyncs"})
+			}
+			continue
+		}
+		kept, torn := 0, false
+		if opts.Crash == TornUnsynced {
+			kept = d.rand.IntN(len(f.pending) + 1)
+			for _, pw := range f.pending[:kept] {
+				f.durable = applyWrite(f.durable, pw)
+			}
+			if kept < len(f.pending) && !f.pending[kept].truncate && len(f.pending[kept].data) > 1 {
+				pw := f.pending[kept]
+				pw.data = pw.data[:d.rand.IntN(len(pw.data))]
+				f.durable = applyWrite(f.durable, pw)
+				torn = true
+			}
+		}
+		note := fmt.Sprintf("%s kept %d of %d unsynced writes", name, kept, len(f.pending))
+		if torn {
+			note += ", the next one torn"
+		}
+		if f == victim {
+			last := f.pending[len(f.pending)-1]
+			if !last.truncate && len(last.data) > 0 {
+				garbage := make([]byte, 1+d.rand.IntN(len(last.data)))
+				for i := range garbage {
+					garbage[i] = byte(d.rand.Uint64())
+				}
+				f.durable = applyWrite(f.durable, pendingWrite{off: last.off, data: garbage})
+				note += fmt.Sprintf(", %dB of garbage at %d", len(garbage), last.off)
+			}
+		}
+		f.pending = nil
+		f.lostWrites = false
+		f.data = slices.Clone(f.durable)
+		w.record(record{kind: recDiskFault, node: d.node, text: note})
+	}
+}
+
+// applyWrite applies one write or truncation to contents and returns the result.
+func applyWrite(contents []byte, w pendingWrite) []byte {
+	if w.truncate {
+		if w.off <= int64(len(contents)) {
+			return contents[:w.off]
+		}
+		return append(contents, make([]byte, w.off-int64(len(contents)))...)
+	}
+	end := w.off + int64(len(w.data))
+	if end > int64(len(contents)) {
+		if w.off > int64(len(contents)) {
+			contents = append(contents, make([]byte, w.off-int64(len(contents)))...)
+		}
+		contents = append(contents[:w.off], w.data...)
+		return contents
+	}
+	copy(contents[w.off:], w.data)
+	return contents
+}

@@ -1,0 +1,62 @@
+package sim
+
+import (
+	"cmp"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// The heap pops in (time, sequence) order whatever mix of pushes, removals and re-keyings came
+// before: checked against a sorted slice.
+func TestEventHeapPopsInTimeThenSequenceOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var h eventHeap
+		var model []*event
+		var seq uint64
+		events := make([]*event, 20)
+		for i := range events {
+			events[i] = &event{index: -1}
+		}
+		steps := rapid.IntRange(1, 200).Draw(t, "steps")
+		for i := 0; i < steps; i++ {
+			e := events[rapid.IntRange(0, len(events)-1).Draw(t, "event")]
+			switch rapid.IntRange(0, 3).Draw(t, "op") {
+			case 0, 1: // schedule or re-schedule
+				seq++
+				e.at, e.seq = Time(rapid.IntRange(0, 10).Draw(t, "at")), seq
+				if e.state == queued {
+					h.fix(e)
+				} else {
+					h.push(e)
+					model = append(model, e)
+				}
+			case 2:
+				if e.state == queued {
+					h.remove(e)
+					model = slices.DeleteFunc(model, func(x *event) bool { return x == e })
+				}
+			case 3:
+				if h.len() > 0 {
+					slices.SortFunc(model, func(a, b *event) int {
+						return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq))
+					})
+					got := h.pop()
+					if got != model[0] {
+						t.Fatalf("popped (%d,%d), want (%d,%d)", got.at, got.seq, model[0].at, model[0].seq)
+					}
+					model = model[1:]
+				}
+			}
+			for j, e := range h.items {
+				if e.index != j || e.state != queued {
+					t.Fatalf("item %d has index %d state %d", j, e.index, e.state)
+				}
+			}
+		}
+		if h.len() != len(model) {
+			t.Fatalf("heap has %d items, model %d", h.len(), len(model))
+		}
+	})
+}
