@@ -307,7 +307,7 @@ func (d *Disk) crash() {
 			}
 			if kept < len(f.pending) && !f.pending[kept].truncate && len(f.pending[kept].data) > 1 {
 				pw := f.pending[kept]
-				pw.data = pw.data[:d.rand.IntN(len(pw.data))]
+				pw.data = pw.data[:1+d.rand.IntN(len(pw.data)-1)] // 1 to len-1 bytes land
 				f.durable = applyWrite(f.durable, pw)
 				torn = true
 			}

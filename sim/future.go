@@ -83,7 +83,8 @@ func (f *Future[T]) addWaiter(p *Proc) {
 	}
 }
 
-func (f *Future[T]) removeWaiter(p *Proc) {
+// leave takes p out of the waiters (it timed out, or was killed).
+func (f *Future[T]) leave(p *Proc) {
 	f.waiters = slices.DeleteFunc(f.waiters, func(q *Proc) bool { return q == p })
 }
 
@@ -91,7 +92,7 @@ func (f *Future[T]) removeWaiter(p *Proc) {
 func Await[T any](p *Proc, f *Future[T]) (T, error) {
 	for !f.done {
 		f.addWaiter(p)
-		p.park()
+		p.blockOn(f)
 	}
 	return f.val, f.err
 }
@@ -101,84 +102,99 @@ func AwaitTimeout[T any](p *Proc, f *Future[T], d Duration) (T, error) {
 	deadline := p.w.now.Add(d)
 	for !f.done {
 		if p.w.now >= deadline {
-			f.removeWaiter(p)
+			f.leave(p)
 			var zero T
 			return zero, ErrTimeout
 		}
 		f.addWaiter(p)
 		p.w.schedule(&p.wake, deadline)
-		p.park()
+		p.blockOn(f)
 	}
 	return f.val, f.err
 }
 
 // Mailbox is an unbounded FIFO queue that event-driven code fills and processes drain: watch
-// events for a recipe, replies for a pipelining client.
+// events for a recipe, replies for a pipelining client. It is fair: items go to the waiting
+// processes in the order they started waiting, and an item is not taken by TryGet while a process
+// waits for it.
 type Mailbox[T any] struct {
-	items   []T
-	head    int
+	items []T
+	head  int
+	// waiters are the processes blocked in Get, in the order they started waiting; the first
+	// Len() of them are entitled to an item.
 	waiters []*Proc
 }
 
-// Put appends v and wakes the processes waiting for an item.
+// Put appends v and wakes the waiting process entitled to it.
 func (m *Mailbox[T]) Put(v T) {
 	m.items = append(m.items, v)
-	waiters := m.waiters
-	m.waiters = nil
-	for _, p := range waiters {
-		p.wakeNow()
-	}
+	m.wakeEntitled()
 }
 
 // Len returns how many items wait in the mailbox.
 func (m *Mailbox[T]) Len() int { return len(m.items) - m.head }
 
-// TryGet takes the oldest item if there is one.
+// TryGet takes the oldest item if there is one that no waiting process is entitled to.
 func (m *Mailbox[T]) TryGet() (T, bool) {
-	var zero T
-	if m.head == len(m.items) {
+	if m.Len() <= len(m.waiters) {
+		var zero T
 		return zero, false
 	}
+	return m.take(), true
+}
+
+// Get blocks the process until an item is there for it and takes it.
+func (m *Mailbox[T]) Get(p *Proc) T {
+	v, _ := m.get(p, Never)
+	return v
+}
+
+// GetTimeout is Get with a limit: after d without an item it returns ErrTimeout.
+func (m *Mailbox[T]) GetTimeout(p *Proc, d Duration) (T, error) {
+	return m.get(p, p.w.now.Add(d))
+}
+
+func (m *Mailbox[T]) get(p *Proc, deadline Time) (T, error) {
+	if !slices.Contains(m.waiters, p) {
+		m.waiters = append(m.waiters, p)
+	}
+	for {
+		if i := slices.Index(m.waiters, p); i < m.Len() {
+			m.leave(p)
+			return m.take(), nil
+		}
+		if p.w.now >= deadline {
+			m.leave(p)
+			var zero T
+			return zero, ErrTimeout
+		}
+		if deadline != Never {
+			p.w.schedule(&p.wake, deadline)
+		}
+		p.blockOn(m)
+	}
+}
+
+func (m *Mailbox[T]) take() T {
+	var zero T
 	v := m.items[m.head]
 	m.items[m.head] = zero
 	m.head++
 	if m.head == len(m.items) {
 		m.items, m.head = m.items[:0], 0
 	}
-	return v, true
+	return v
 }
 
-// Get blocks the process until an item is there and takes it.
-func (m *Mailbox[T]) Get(p *Proc) T {
-	for {
-		if v, ok := m.TryGet(); ok {
-			return v
-		}
-		m.addWaiter(p)
-		p.park()
-	}
+// leave takes p out of the waiters (it got an item, timed out, or was killed) and wakes whoever
+// that made entitled.
+func (m *Mailbox[T]) leave(p *Proc) {
+	m.waiters = slices.DeleteFunc(m.waiters, func(q *Proc) bool { return q == p })
+	m.wakeEntitled()
 }
 
-// GetTimeout is Get with a limit: after d with the mailbox empty it returns ErrTimeout.
-func (m *Mailbox[T]) GetTimeout(p *Proc, d Duration) (T, error) {
-	deadline := p.w.now.Add(d)
-	for {
-		if v, ok := m.TryGet(); ok {
-			return v, nil
-		}
-		if p.w.now >= deadline {
-			m.waiters = slices.DeleteFunc(m.waiters, func(q *Proc) bool { return q == p })
-			var zero T
-			return zero, ErrTimeout
-		}
-		m.addWaiter(p)
-		p.w.schedule(&p.wake, deadline)
-		p.park()
-	}
-}
-
-func (m *Mailbox[T]) addWaiter(p *Proc) {
-	if !slices.Contains(m.waiters, p) {
-		m.waiters = append(m.waiters, p)
+func (m *Mailbox[T]) wakeEntitled() {
+	for i := 0; i < len(m.waiters) && i < m.Len(); i++ {
+		m.waiters[i].wakeNow()
 	}
 }

@@ -30,6 +30,14 @@ type Proc struct {
 	done bool
 	// killed is set when the process's node crashed or the world closed.
 	killed bool
+	// blockedOn is what the process waits on (a future, a mailbox), so that a killed process
+	// can leave it and not hold up the processes waiting behind it.
+	blockedOn waitList
+}
+
+// waitList is something processes block on in order.
+type waitList interface {
+	leave(p *Proc)
 }
 
 // procKilled unwinds a killed process's stack.
@@ -119,6 +127,10 @@ func (p *Proc) kill() {
 	}
 	p.killed = true
 	p.w.unschedule(&p.wake)
+	if q := p.blockedOn; q != nil {
+		p.blockedOn = nil
+		q.leave(p)
+	}
 	if p.w.current == p {
 		return
 	}
@@ -140,6 +152,13 @@ func (p *Proc) park() {
 	if !p.yield(struct{}{}) || p.killed {
 		panic(procKilled{})
 	}
+}
+
+// blockOn parks the process while it waits on q.
+func (p *Proc) blockOn(q waitList) {
+	p.blockedOn = q
+	defer func() { p.blockedOn = nil }()
+	p.park()
 }
 
 // wakeNow makes a parked process runnable at the current time.

@@ -1,0 +1,294 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// diskNode returns a world with one node and an open file on it.
+func diskNode(t *testing.T, opts Options) (*World, *Node, *File) {
+	w := newWorld(t, opts)
+	n := w.AddNode("n1", noSoftware)
+	return w, n, n.Disk().Open("log")
+}
+
+func TestWritesAreVisibleAtOnceAndDurableAfterSync(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	f.Append([]byte("abc"))
+	if got := f.Contents(); string(got) != "abc" {
+		t.Fatalf("read %q right after the write", got)
+	}
+	var syncedAt Time = -1
+	f.Sync(func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		syncedAt = w.Now()
+	})
+	f.Append([]byte("def")) // after the fsync started: not covered by it
+	w.RunFor(ms(5))
+	if syncedAt != at(2) {
+		t.Fatalf("fsync completed at %v, want 2ms", syncedAt)
+	}
+	_ = w.Crash(n.ID())
+	got, _ := n.Disk().ReadFile("log")
+	if string(got) != "abc" {
+		t.Fatalf("after crash the file holds %q, want the synced %q", got, "abc")
+	}
+}
+
+func TestCrashBeforeFsyncCompletesLosesTheWrite(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	called := false
+	f.Append([]byte("abc"))
+	f.Sync(func(error) { called = true })
+	w.RunFor(ms(1))
+	_ = w.Crash(n.ID())
+	w.RunFor(ms(5))
+	got, _ := n.Disk().ReadFile("log")
+	if len(got) != 0 || called {
+		t.Fatalf("file holds %q, callback called=%v; want empty and no callback", got, called)
+	}
+	// The handle of the crashed incarnation is dead: writes through it are ignored.
+	_ = w.Restart(n.ID())
+	f.Append([]byte("zombie"))
+	if got, _ := n.Disk().ReadFile("log"); len(got) != 0 {
+		t.Fatalf("a stale handle wrote %q", got)
+	}
+}
+
+func TestFsyncsCompleteInOrder(t *testing.T) {
+	opts := plainOptions(1)
+	opts.Disk.FsyncLatency = UniformIn(ms(1), ms(30))
+	w, n, _ := diskNode(t, opts)
+	var order []int
+	for i := 0; i < 20; i++ {
+		f := n.Disk().Open(fmt.Sprintf("f%d", i))
+		f.Append([]byte{1})
+		f.Sync(func(error) { order = append(order, i) })
+	}
+	w.RunFor(ms(100))
+	if len(order) != 20 || !slices.IsSorted(order) {
+		t.Fatalf("fsyncs completed in order %v", order)
+	}
+}
+
+func TestLostFsyncReportsSuccessButPersistsNothing(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	n.Disk().LoseNextSyncs(1)
+	f.Append([]byte("acknowledged"))
+	var err error = errors.New("not called")
+	f.Sync(func(e error) { err = e })
+	w.RunFor(ms(5))
+	if err != nil || string(f.Contents()) != "acknowledged" {
+		t.Fatalf("lost fsync: callback %v, contents %q; want success and still readable", err, f.Contents())
+	}
+	// A later fsync does not rescue the lost writes: the cache forgot they were dirty.
+	f.Append([]byte("!"))
+	f.Sync(nil)
+	w.RunFor(ms(5))
+	_ = w.Crash(n.ID())
+	got, _ := n.Disk().ReadFile("log")
+	if want := "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00!"; string(got) != want {
+		t.Fatalf("after crash %q, want a hole where the lost writes were, then %q", got, "!")
+	}
+}
+
+func TestRenameRemoveAndList(t *testing.T) {
+	_, n, f := diskNode(t, plainOptions(1))
+	d := n.Disk()
+	f.Append([]byte("x"))
+	d.Open("b")
+	if err := d.Rename("log", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.List(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("List = %v", got)
+	}
+	if f.Name() != "a" || !d.Exists("a") || d.Exists("log") {
+		t.Fatal("rename did not move the file")
+	}
+	if err := d.Remove("b"); err != nil || d.Exists("b") {
+		t.Fatalf("remove: %v", err)
+	}
+	for _, err := range []error{d.Remove("nope"), d.Rename("nope", "x")} {
+		if !errors.Is(err, ErrNoFile) {
+			t.Errorf("got %v, want ErrNoFile", err)
+		}
+	}
+	if _, err := d.ReadFile("nope"); !errors.Is(err, ErrNoFile) {
+		t.Errorf("ReadFile: %v", err)
+	}
+}
+
+// frame appends a record as length, CRC-32C and payload: the kind of log a server writes.
+func frame(payload []byte) []byte {
+	var hdr [8]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(payload)))
+	binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
+	return append(hdr[:], payload...)
+}
+
+// unframe reads records until the data ends or a record fails its checksum, and returns them
+// with whether the tail was damaged.
+func unframe(data []byte) (records [][]byte, damaged bool) {
+	for len(data) > 0 {
+		if len(data) < 8 {
+			return records, true
+		}
+		size := binary.BigEndian.Uint32(data)
+		sum := binary.BigEndian.Uint32(data[4:])
+		if uint64(len(data)-8) < uint64(size) {
+			return records, true
+		}
+		payload := data[8 : 8+size]
+		if crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)) != sum {
+			return records, true
+		}
+		records = append(records, payload)
+		data = data[8+size:]
+	}
+	return records, false
+}
+
+// A corrupted tail lands the write in flight as garbage; a reader with checksums detects it and
+// keeps every record before it.
+func TestCorruptTailIsCaughtByChecksums(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	f.Append(frame([]byte("record 1")))
+	f.Append(frame([]byte("record 2")))
+	f.Sync(nil)
+	w.RunFor(ms(5))
+	f.Append(frame([]byte("record 3, in flight at the crash")))
+	n.Disk().CorruptNextCrash()
+	_ = w.Crash(n.ID())
+	got, _ := n.Disk().ReadFile("log")
+	records, damaged := unframe(got)
+	if !damaged {
+		t.Fatalf("the reader saw no damage in %q", got)
+	}
+	if len(records) != 2 || string(records[1]) != "record 2" {
+		t.Fatalf("synced records not intact: %q", records)
+	}
+}
+
+// diskOp is one step of the disk property: a write, a truncation, an fsync, or a crash.
+type diskOp struct {
+	file     int
+	truncate bool
+	off      int64
+	data     []byte
+}
+
+// TestSyncedDataSurvivesCrashes checks the crash model against a model of the disk: after a
+// crash, each file holds exactly its synced writes (lose-unsynced), or its synced writes plus a
+// prefix of the later ones with the next possibly torn (torn-unsynced); never less than what
+// completed fsyncs covered.
+func TestSyncedDataSurvivesCrashes(t *testing.T) {
+	for _, mode := range []CrashMode{LoseUnsynced, TornUnsynced} {
+		t.Run(mode.String(), func(t *testing.T) {
+			rapid.Check(t, func(t *rapid.T) {
+				opts := plainOptions(rapid.Uint64().Draw(t, "seed"))
+				opts.Disk.Crash = mode
+				opts.Disk.FsyncLatency = UniformIn(0, ms(3))
+				w := MustNew(opts)
+				defer w.Close()
+				n := w.AddNode("n", noSoftware)
+				names := []string{"a", "b"}
+				// Per file: the contents after the last crash, the writes since, and how many of
+				// them a completed fsync covers.
+				base := [2][]byte{}
+				var ops [2][]diskOp
+				var synced [2]int
+				var files [2]*File
+				open := func() {
+					for i, name := range names {
+						files[i] = n.Disk().Open(name)
+					}
+				}
+				open()
+				for step := rapid.IntRange(1, 60).Draw(t, "steps"); step > 0; step-- {
+					i := rapid.IntRange(0, 1).Draw(t, "file")
+					switch rapid.IntRange(0, 9).Draw(t, "op") {
+					case 0, 1, 2, 3:
+						data := rapid.SliceOfN(rapid.Byte(), 1, 12).Draw(t, "data")
+						op := diskOp{file: i, off: int64(len(files[i].Contents())), data: data}
+						if rapid.IntRange(0, 3).Draw(t, "overwrite") == 0 {
+							op.off = rapid.Int64Range(0, op.off+3).Draw(t, "off")
+						}
+						files[i].WriteAt(op.data, op.off)
+						ops[i] = append(ops[i], op)
+					case 4:
+						op := diskOp{file: i, truncate: true, off: rapid.Int64Range(0, int64(len(files[i].Contents()))+2).Draw(t, "size")}
+						files[i].Truncate(op.off)
+						ops[i] = append(ops[i], op)
+					case 5, 6:
+						covered := len(ops[i])
+						files[i].Sync(func(error) { synced[i] = max(synced[i], covered) })
+					case 7:
+						_ = w.Crash(n.ID())
+						for j := range names {
+							got, _ := n.Disk().ReadFile(names[j])
+							if !survivorOK(mode, base[j], ops[j], synced[j], got) {
+								t.Fatalf("%s after crash holds %v; base %v, writes %v, %d synced",
+									names[j], got, base[j], ops[j], synced[j])
+							}
+							base[j], ops[j], synced[j] = got, nil, 0
+						}
+						_ = w.Restart(n.ID())
+						open()
+					}
+					w.RunFor(ms(rapid.IntRange(0, 3).Draw(t, "gap ms")))
+				}
+			})
+		})
+	}
+}
+
+// survivorOK reports whether got is a state the crash model allows.
+func survivorOK(mode CrashMode, base []byte, ops []diskOp, synced int, got []byte) bool {
+	state := slices.Clone(base)
+	for k := 0; k <= len(ops); k++ {
+		if k >= synced {
+			if bytes.Equal(state, got) {
+				return true
+			}
+			if mode == LoseUnsynced {
+				return false
+			}
+			if k < len(ops) && !ops[k].truncate {
+				for cut := 1; cut < len(ops[k].data); cut++ {
+					torn := applyWrite(slices.Clone(state), pendingWrite{off: ops[k].off, data: ops[k].data[:cut]})
+					if bytes.Equal(torn, got) {
+						return true
+					}
+				}
+			}
+		}
+		if k < len(ops) {
+			state = applyWrite(state, pendingWrite{off: ops[k].off, data: ops[k].data, truncate: ops[k].truncate})
+		}
+	}
+	return false
+}
+
+// The model must be able to reject: a lost fsync breaks the promise, and survivorOK says so.
+func TestSurvivorModelRejectsALostSyncedWrite(t *testing.T) {
+	ops := []diskOp{{data: []byte("ab")}, {off: 2, data: []byte("cd")}}
+	if survivorOK(LoseUnsynced, nil, ops, 2, []byte("ab")) {
+		t.Fatal("the model accepted losing a synced write")
+	}
+	if survivorOK(TornUnsynced, nil, ops, 1, nil) {
+		t.Fatal("the model accepted losing a synced write in torn mode")
+	}
+	if !survivorOK(TornUnsynced, nil, ops, 1, []byte("abc")) {
+		t.Fatal("the model rejected a torn unsynced write")
+	}
+}
