@@ -396,15 +396,30 @@ func (f *flow) clear() {
 	f.to.node.w.unschedule(&f.ev)
 }
 
+// deliver hands the receiver every packet that is due, in order: usually one, but after a pause
+// (or a clog lifting, or several packets due at the same instant) the whole backlog arrives
+// together, as a socket read returns everything buffered.
 func (f *flow) deliver() {
-	p := f.q[f.head]
-	f.q[f.head] = packet{}
-	f.head++
-	if f.head == len(f.q) {
-		f.q, f.head = f.q[:0], 0
+	c := f.to
+	n := c.node
+	incarnation := n.incarnation
+	for f.head < len(f.q) && f.q[f.head].at <= n.w.now {
+		if !n.up || n.paused || n.incarnation != incarnation {
+			break // a handler crashed or paused its own node
+		}
+		p := f.q[f.head]
+		f.q[f.head] = packet{}
+		f.head++
+		if f.head == len(f.q) {
+			f.q, f.head = f.q[:0], 0
+		}
+		c.handle(p)
 	}
 	f.arm()
-	c := f.to
+}
+
+// handle runs one arriving packet at the receiving end.
+func (c *Conn) handle(p packet) {
 	w := c.node.w
 	switch p.kind {
 	case pktData:

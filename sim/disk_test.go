@@ -128,12 +128,20 @@ func TestRenameRemoveAndList(t *testing.T) {
 	}
 }
 
-// frame appends a record as length, CRC-32C and payload: the kind of log a server writes.
+// frame encodes a record as length, CRC-32C and payload: the kind of log a server writes. The
+// checksum covers the length too, so that a run of zeros (a hole left by a lost write) never reads
+// as a valid empty record.
 func frame(payload []byte) []byte {
-	var hdr [8]byte
-	binary.BigEndian.PutUint32(hdr[:], uint32(len(payload)))
-	binary.BigEndian.PutUint32(hdr[4:], crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
-	return append(hdr[:], payload...)
+	out := make([]byte, 8, 8+len(payload))
+	binary.BigEndian.PutUint32(out, uint32(len(payload)))
+	out = append(out, payload...)
+	binary.BigEndian.PutUint32(out[4:], recordSum(out[:4], payload))
+	return out
+}
+
+func recordSum(size, payload []byte) uint32 {
+	table := crc32.MakeTable(crc32.Castagnoli)
+	return crc32.Update(crc32.Checksum(size, table), table, payload) ^ 0xa5a5a5a5
 }
 
 // unframe reads records until the data ends or a record fails its checksum, and returns them
@@ -144,12 +152,11 @@ func unframe(data []byte) (records [][]byte, damaged bool) {
 			return records, true
 		}
 		size := binary.BigEndian.Uint32(data)
-		sum := binary.BigEndian.Uint32(data[4:])
 		if uint64(len(data)-8) < uint64(size) {
 			return records, true
 		}
 		payload := data[8 : 8+size]
-		if crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)) != sum {
+		if recordSum(data[:4], payload) != binary.BigEndian.Uint32(data[4:]) {
 			return records, true
 		}
 		records = append(records, payload)

@@ -138,8 +138,9 @@ func (d Distribution) Sample(r *Rand) Duration {
 // mean 0 and variance 1 exactly and tails cut at six sigma.
 func (d Distribution) log2Factor(r *Rand) int64 {
 	var sum uint64
-	for i := 0; i < 12; i++ {
-		sum += r.Uint64() >> 32 // a Q32 uniform in [0, 1)
+	for i := 0; i < 6; i++ {
+		u := r.Uint64() // two Q32 uniforms in [0, 1): the high and the low half
+		sum += u>>32 + u&(oneQ32-1)
 	}
 	z := int64(sum) - 6<<32
 	neg := z < 0

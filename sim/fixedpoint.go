@@ -79,9 +79,30 @@ func negLnUnitQ32(u uint64) uint64 {
 	return mulShift(negLog2, ln2Q32, 32)
 }
 
-// exp2FracQ62 returns 2^f in Q62 for a fraction f in Q32, 0 <= f < 1, by the Taylor series of
-// e^x at x = f*ln 2 < 0.7, which has converged to the last bit after about twenty terms.
+// exp2FracQ62 returns 2^f in Q62 for a fraction f in Q32, 0 <= f < 1, as the product of four
+// table entries, one per byte of f: 2^f = 2^(b3/2^8) * 2^(b2/2^16) * 2^(b1/2^24) * 2^(b0/2^32).
+// Each product truncates, so the result is within a few units of the last Q62 place.
 func exp2FracQ62(f uint64) uint64 {
+	v := exp2Table[0][f>>24&0xff]
+	v = mulShift(v, exp2Table[1][f>>16&0xff], 62)
+	v = mulShift(v, exp2Table[2][f>>8&0xff], 62)
+	return mulShift(v, exp2Table[3][f&0xff], 62)
+}
+
+// exp2Table[i][b] is 2^(b / 2^(8*(i+1))) in Q62, built once by exp2TaylorQ62.
+var exp2Table = func() (t [4][256]uint64) {
+	for i := range t {
+		for b := range t[i] {
+			t[i][b] = exp2TaylorQ62(uint64(b) << (24 - 8*i))
+		}
+	}
+	return t
+}()
+
+// exp2TaylorQ62 returns 2^f in Q62 for a fraction f in Q32, 0 <= f < 1, by the Taylor series of
+// e^x at x = f*ln 2 < 0.7, which has converged to the last bit after about twenty terms. Its
+// divisions make it too slow for every draw; it builds exp2Table.
+func exp2TaylorQ62(f uint64) uint64 {
 	x := mulShift(f<<30, ln2Q62, 62)
 	sum, term := oneQ62, oneQ62
 	for k := uint64(1); term != 0; k++ {

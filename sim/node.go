@@ -178,8 +178,9 @@ func (w *World) Restart(id NodeID) error {
 }
 
 // Pause stops a node the way SIGSTOP does: it handles nothing, but its connections stay open and
-// messages to it queue up. Everything that comes due while it is paused happens, late and in
-// order, when it resumes.
+// messages to it queue up. Everything that comes due while it is paused happens, late, when it
+// resumes: in the order it came due, except that each connection's backlog arrives together, in
+// order, in the place of its first message (as one socket read returns everything buffered).
 func (w *World) Pause(id NodeID) error {
 	n, err := w.lookup(id)
 	if err != nil {
@@ -196,8 +197,8 @@ func (w *World) Pause(id NodeID) error {
 	return nil
 }
 
-// Resume lets a paused node run again; what came due while it was paused happens now, in the
-// order it came due.
+// Resume lets a paused node run again; what came due while it was paused happens now (see Pause
+// for the order).
 func (w *World) Resume(id NodeID) error {
 	n, err := w.lookup(id)
 	if err != nil {

@@ -167,10 +167,11 @@ func (w *World) describe(r record) string {
 		return fmt.Sprintf("synced %s #%d", r.label, r.a)
 	case recProcStart, recProcWake, recProcExit:
 		return fmt.Sprintf("%s %s #%d", r.kind, r.label, r.a)
-	case recCrash, recRestart, recPause, recResume, recBoot:
-		if r.text != "" {
-			return r.kind.String() + " " + r.text
-		}
+	case recBoot, recRestart:
+		return fmt.Sprintf("%s #%d", r.kind, r.a)
+	case recResume:
+		return fmt.Sprintf("resume (%d deferred)", r.a)
+	case recCrash, recPause:
 		return r.kind.String()
 	case recFault, recDiskFault:
 		return r.kind.String() + " " + r.text

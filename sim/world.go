@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // World is one simulated run: the virtual clock, the event queue, the seeded streams, the nodes
 // with their disks, the network between them, and the trace.
@@ -190,7 +193,7 @@ func (w *World) Close() {
 		return
 	}
 	w.closed = true
-	for _, p := range w.procs {
+	for _, p := range slices.Clone(w.procs) { // each kill removes its process from w.procs
 		p.kill()
 	}
 	w.procs = nil

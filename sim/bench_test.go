@@ -1,0 +1,109 @@
+package sim
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Kernel benchmarks. Targets (issue 2): at least 5 million timer events per second on one core
+// with no allocation per event; at least 2 million message deliveries per second between five
+// nodes with latency; a process switch (block and resume) in at most 500 ns. Run with
+//
+//	go test ./sim -run '^$' -bench . -cpu 1
+
+// BenchmarkTimerEvents: 1000 node timers, each re-arming itself when it fires. One op is one
+// timer event: pop, incarnation and pause checks, trace hash, callback, re-arm.
+func BenchmarkTimerEvents(b *testing.B) {
+	w := MustNew(plainOptions(1))
+	defer w.Close()
+	n := w.AddNode("n", noSoftware)
+	fired := 0
+	for i := 0; i < 1000; i++ {
+		var t *Timer
+		period := Duration(1+i%7) * time.Microsecond
+		t = n.NewTimer("tick", func() { fired++; t.Reset(period) })
+		t.Reset(period)
+	}
+	for i := 0; i < 10000; i++ { // warm up: let the heap reach its steady shape
+		w.Step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Step()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// echo answers every message with a message of the same size, so a fixed number of messages
+// stays in flight.
+type echo struct{}
+
+func (echo) Connected(*Conn) {}
+func (echo) Received(c *Conn, msg []byte) {
+	_ = c.Send(msg)
+}
+func (echo) Closed(*Conn, error) {}
+
+// BenchmarkDeliveries: five nodes, a connection between every pair, 64-byte messages echoed back
+// and forth under the default log-normal latency, eight in flight per connection. One op is one
+// delivery (including the send that follows it, the copy of the message, and both trace hashes).
+func BenchmarkDeliveries(b *testing.B) {
+	w := MustNew(DefaultOptions(1))
+	defer w.Close()
+	var nodes []*Node
+	for i := 0; i < 5; i++ {
+		nodes = append(nodes, w.AddNode(fmt.Sprintf("n%d", i), func(n *Node) {
+			n.Listen(1, func(*Conn) ConnHandler { return echo{} })
+		}))
+	}
+	for i, a := range nodes {
+		for _, peer := range nodes[i+1:] {
+			c := a.Dial(peer.ID(), 1, echo{})
+			for k := 0; k < 8; k++ {
+				_ = c.Send(make([]byte, 64))
+			}
+		}
+	}
+	for i := 0; i < 10000; i++ {
+		w.Step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	// Every delivery is traced with the echo's send: two trace events per delivery.
+	for start := w.Events(); w.Events()-start < uint64(2*b.N); {
+		w.Step()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// BenchmarkProcessSwitch: a process sleeps for one nanosecond in a loop. One op is one block and
+// resume: park, hand control to the kernel, the wake event, hand control back.
+func BenchmarkProcessSwitch(b *testing.B) {
+	w := MustNew(plainOptions(1))
+	defer w.Close()
+	w.Spawn("sleeper", func(p *Proc) {
+		for {
+			p.Sleep(1)
+		}
+	})
+	w.Step()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.Step()
+	}
+}
+
+// BenchmarkSoak: the determinism soak (five nodes, gossip, logs with fsyncs, processes, a
+// fault every second or so). One op is one simulated second; it reports events per second and
+// how much faster than real time the simulation runs.
+func BenchmarkSoak(b *testing.B) {
+	b.ReportAllocs()
+	stats := runSoak(soakConfig{seed: 1, duration: Duration(b.N) * time.Second})
+	b.ReportMetric(float64(stats.events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sim-s/s")
+}
