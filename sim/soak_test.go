@@ -16,10 +16,10 @@ import (
 
 // soakStats summarises a soak run; two runs of one seed must agree on all of it.
 type soakStats struct {
-	hash                                        uint64
-	events                                      uint64
+	hash                                         uint64
+	events                                       uint64
 	deliveries, records, recovered, pings, pongs int
-	faults                                      map[string]int
+	faults                                       map[string]int
 }
 
 func (s soakStats) String() string {
@@ -37,7 +37,7 @@ type soakNode struct {
 	stats *soakStats
 	// mapOrderLeak plants nondeterminism: gossip picks its peer by ranging over a map.
 	mapOrderLeak bool
-	n     *Node
+	n            *Node
 	// out is the connection this node dialed to each peer, by peer id.
 	out     map[NodeID]*soakEnd
 	log     *File
