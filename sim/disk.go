@@ -188,16 +188,7 @@ func (f *File) WriteAt(p []byte, off int64) {
 	if off < 0 {
 		panic(fmt.Sprintf("sim: write %s at negative offset %d", f.f.name, off))
 	}
-	if !f.live() {
-		return
-	}
-	d := f.d
-	d.writeSeq++
-	w := pendingWrite{seq: d.writeSeq, off: off, data: slices.Clone(p)}
-	f.f.pending = append(f.f.pending, w)
-	f.f.data = applyWrite(f.f.data, w)
-	f.f.lastWrite = d.writeSeq
-	d.node.w.record(record{kind: recWrite, node: d.node, label: f.f.name, a: hashBytes(p), b: uint64(off), c: uint64(len(p))})
+	f.pend(pendingWrite{off: off, data: slices.Clone(p)})
 }
 
 // Truncate cuts the file to size, or extends it with zeros.
@@ -205,16 +196,26 @@ func (f *File) Truncate(size int64) {
 	if size < 0 {
 		panic(fmt.Sprintf("sim: truncate %s to negative size %d", f.f.name, size))
 	}
+	f.pend(pendingWrite{off: size, truncate: true})
+}
+
+// pend applies a write or truncation to what reads see and queues it for the next fsync. Writes
+// through the handle of a crashed incarnation go nowhere.
+func (f *File) pend(pw pendingWrite) {
 	if !f.live() {
 		return
 	}
 	d := f.d
 	d.writeSeq++
-	w := pendingWrite{seq: d.writeSeq, off: size, truncate: true}
-	f.f.pending = append(f.f.pending, w)
-	f.f.data = applyWrite(f.f.data, w)
+	pw.seq = d.writeSeq
+	f.f.pending = append(f.f.pending, pw)
+	f.f.data = applyWrite(f.f.data, pw)
 	f.f.lastWrite = d.writeSeq
-	d.node.w.record(record{kind: recWrite, node: d.node, label: f.f.name, a: 1, b: uint64(size), text: "truncate"})
+	r := record{kind: recWrite, node: d.node, label: f.f.name, a: hashBytes(pw.data), b: uint64(pw.off), c: uint64(len(pw.data))}
+	if pw.truncate {
+		r.text = "truncate"
+	}
+	d.node.w.record(r)
 }
 
 // Sync starts an fsync of the file covering every write made so far; done is called when it

@@ -150,12 +150,17 @@ func TestPartitionBreaksConnectionsAndLosesInFlight(t *testing.T) {
 	}
 	// Healing does not mend the old connection; a new one works.
 	w.Heal()
-	e2 := &endpoint{}
-	client.Dial(srv.ID(), 1, e2)
-	w.RunFor(ms(2))
-	if !e2.connected {
+	if !connects(w, client, srv) {
 		t.Fatal("could not reconnect after heal")
 	}
+}
+
+// connects reports whether a new connection from client to srv completes its handshake.
+func connects(w *World, client, srv *Node) bool {
+	e := &endpoint{}
+	client.Dial(srv.ID(), 1, e)
+	w.RunFor(ms(2))
+	return e.connected
 }
 
 func TestBridgeAndIsolate(t *testing.T) {
@@ -193,10 +198,7 @@ func TestCrashResetsPeersAndRestartNeedsBootToListen(t *testing.T) {
 		t.Fatalf("peer of a crashed node: %v, want reset", e.closedErr)
 	}
 	_ = w.Restart(srv.ID()) // boot listens again
-	e2 := &endpoint{}
-	client.Dial(srv.ID(), 1, e2)
-	w.RunFor(ms(2))
-	if !e2.connected {
+	if !connects(w, client, srv) {
 		t.Fatal("could not connect to the restarted node")
 	}
 }

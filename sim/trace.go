@@ -160,6 +160,9 @@ func (w *World) describe(r record) string {
 		}
 		return s
 	case recWrite:
+		if r.text == "truncate" {
+			return fmt.Sprintf("truncate %s to %d", r.label, r.b)
+		}
 		return fmt.Sprintf("write %s @%d %dB", r.label, r.b, r.c)
 	case recSync:
 		return fmt.Sprintf("sync %s #%d", r.label, r.a)
