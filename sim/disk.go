@@ -137,6 +137,15 @@ func (d *Disk) Rename(from, to string) error {
 	return nil
 }
 
+// Wipe loses every file on the disk, as replacing a failed disk does. It is meant for a crashed
+// node, before its restart: the rebooted server starts empty, which is how an operator's mistake or
+// a disk replacement can make a replicated system forget acknowledged data.
+func (d *Disk) Wipe() {
+	names := d.List()
+	d.files = map[string]*fileData{}
+	d.node.w.record(record{kind: recDiskFault, node: d.node, a: uint64(len(names)), text: fmt.Sprintf("wipe %d files", len(names))})
+}
+
 // LoseNextSyncs makes the next k fsyncs on this disk report success without persisting anything.
 func (d *Disk) LoseNextSyncs(k int) {
 	d.loseSyncs += k

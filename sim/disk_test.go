@@ -101,6 +101,19 @@ func TestLostFsyncReportsSuccessButPersistsNothing(t *testing.T) {
 	}
 }
 
+func TestWipeLosesEveryFile(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	f.Append([]byte("synced"))
+	f.Sync(nil)
+	w.RunFor(ms(5))
+	_ = w.Crash(n.ID())
+	n.Disk().Wipe()
+	_ = w.Restart(n.ID())
+	if got := n.Disk().List(); len(got) != 0 {
+		t.Fatalf("files after wipe: %v", got)
+	}
+}
+
 func TestRenameRemoveAndList(t *testing.T) {
 	_, n, f := diskNode(t, plainOptions(1))
 	d := n.Disk()
