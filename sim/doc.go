@@ -30,9 +30,9 @@
 // ConnHandler), arms timers (Node.After, Node.NewTimer), writes and syncs files on its Disk, and
 // spawns processes (Node.Spawn). The harness injects faults: Crash, Restart, Pause, Resume,
 // Partition, PartitionOneWay, Isolate, Bridge, Heal, ClogLink, ClogNode, ResetLink, SetFilter,
-// and the disk's LoseNextSyncs, CorruptNextCrash and Wipe. Options.Validate rejects bad options with an
-// error naming the field; fault calls with unknown nodes return errors; misuse of the API by the
-// code under test (scheduling in the past, completing a future twice) panics.
+// and the disk's LoseNextSyncs, CorruptNextCrash and Wipe. Options.Validate rejects bad options
+// with an error naming the field; fault calls with unknown nodes return errors; misuse of the API
+// by the code under test (scheduling in the past, completing a future twice) panics.
 //
 // # What a connection promises
 //
