@@ -32,7 +32,8 @@ const (
 	deferred // due while its owner was paused; waits in owner.deferred
 )
 
-// eventHeap is a binary min-heap of events ordered by (at, seq).
+// eventHeap is a binary min-heap of events ordered by (at, seq). Events know their index, so that
+// a timer can be moved or cancelled in logarithmic time.
 type eventHeap struct {
 	items []*event
 }
@@ -44,22 +45,15 @@ func less(a, b *event) bool {
 }
 
 func (h *eventHeap) push(e *event) {
-	e.index = len(h.items)
 	e.state = queued
 	h.items = append(h.items, e)
-	h.up(e.index)
+	h.up(len(h.items)-1, e)
 }
 
 // pop removes and returns the earliest event; the heap must not be empty.
 func (h *eventHeap) pop() *event {
-	last := len(h.items) - 1
 	top := h.items[0]
-	h.swap(0, last)
-	h.items[last] = nil
-	h.items = h.items[:last]
-	if last > 0 {
-		h.down(0)
-	}
+	h.removeAt(0)
 	top.index = -1
 	top.state = idle
 	return top
@@ -70,61 +64,72 @@ func (h *eventHeap) peek() *event { return h.items[0] }
 
 // remove takes a queued event out of the heap.
 func (h *eventHeap) remove(e *event) {
-	i, last := e.index, len(h.items)-1
-	if i != last {
-		h.swap(i, last)
-	}
-	h.items[last] = nil
-	h.items = h.items[:last]
-	if i != last {
-		if !h.down(i) {
-			h.up(i)
-		}
-	}
+	h.removeAt(e.index)
 	e.index = -1
 	e.state = idle
 }
 
+// removeAt fills the slot at i with the last event and restores the order around it.
+func (h *eventHeap) removeAt(i int) {
+	last := len(h.items) - 1
+	moved := h.items[last]
+	h.items[last] = nil
+	h.items = h.items[:last]
+	if i == last {
+		return
+	}
+	if i > 0 && less(moved, h.items[(i-1)/2]) {
+		h.up(i, moved)
+	} else {
+		h.down(i, moved)
+	}
+}
+
 // fix restores the heap order after e's key changed.
 func (h *eventHeap) fix(e *event) {
-	if !h.down(e.index) {
-		h.up(e.index)
+	if i := e.index; i > 0 && less(e, h.items[(i-1)/2]) {
+		h.up(i, e)
+	} else {
+		h.down(i, e)
 	}
 }
 
-func (h *eventHeap) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].index = i
-	h.items[j].index = j
-}
-
-func (h *eventHeap) up(i int) {
+// up moves the hole at i toward the root while e belongs above it, then puts e in it. Moving a
+// hole writes one slot per level where swapping would write two.
+func (h *eventHeap) up(i int, e *event) {
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !less(h.items[i], h.items[parent]) {
-			return
+		p := h.items[parent]
+		if !less(e, p) {
+			break
 		}
-		h.swap(i, parent)
+		h.items[i] = p
+		p.index = i
 		i = parent
 	}
+	h.items[i] = e
+	e.index = i
 }
 
-// down sifts the item at i toward the leaves and reports whether it moved.
-func (h *eventHeap) down(i int) bool {
-	start, n := i, len(h.items)
+// down moves the hole at i toward the leaves while a child belongs above e, then puts e in it.
+func (h *eventHeap) down(i int, e *event) {
+	n := len(h.items)
 	for {
 		child := 2*i + 1
 		if child >= n {
 			break
 		}
-		if right := child + 1; right < n && less(h.items[right], h.items[child]) {
-			child = right
+		c := h.items[child]
+		if right := child + 1; right < n && less(h.items[right], c) {
+			child, c = right, h.items[right]
 		}
-		if !less(h.items[child], h.items[i]) {
+		if !less(c, e) {
 			break
 		}
-		h.swap(i, child)
+		h.items[i] = c
+		c.index = i
 		i = child
 	}
-	return i > start
+	h.items[i] = e
+	e.index = i
 }
