@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -89,8 +90,7 @@ func mix(h, x uint64) uint64 {
 func hashBytes(p []byte) uint64 {
 	h := uint64(len(p)) ^ 0x2545f4914f6cdd1d
 	for len(p) >= 8 {
-		h = mix(h, uint64(p[0])|uint64(p[1])<<8|uint64(p[2])<<16|uint64(p[3])<<24|
-			uint64(p[4])<<32|uint64(p[5])<<40|uint64(p[6])<<48|uint64(p[7])<<56)
+		h = mix(h, binary.LittleEndian.Uint64(p))
 		p = p[8:]
 	}
 	var tail uint64
