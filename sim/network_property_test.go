@@ -235,9 +235,11 @@ func TestNetworkPromisesUnderFaults(t *testing.T) {
 			pauses += len(ps)
 		}
 	})
-	// The promises must have been tested on real traffic and real faults.
+	// The promises must have been tested on real traffic and real faults. Typical counts over the
+	// hundred cases are 2,300-3,100 deliveries, 300,000 wake-ups, 450-700 cuts and 50-105
+	// pauses; the floors sit far below that, so they only trip if the property stops testing.
 	t.Logf("%d deliveries and %d timer or process wake-ups checked; %d cuts, %d pauses", deliveries, handled, faults, pauses)
-	if deliveries < 1000 || handled < 1000 || faults < 100 || pauses < 50 {
+	if deliveries < 500 || handled < 50000 || faults < 100 || pauses < 15 {
 		t.Fatalf("the property checked almost nothing")
 	}
 }

@@ -29,6 +29,18 @@ func TestForksAreIndependentOfDrawsElsewhere(t *testing.T) {
 	})
 }
 
+// A caller's purpose cannot alias a kernel stream, whatever it is called.
+func TestPurposeStreamsNeverAliasKernelStreams(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	n := w.AddNode("n1", noSoftware)
+	if w.Stream("node/n1").Uint64() == n.Rand().Uint64() {
+		t.Fatal(`Stream("node/n1") draws what node n1's own stream draws`)
+	}
+	if w.Stream("faults") != w.Stream("faults") {
+		t.Fatal("one purpose gave two streams")
+	}
+}
+
 func TestForkNamesAndSeedsGiveDifferentStreams(t *testing.T) {
 	r := NewRand(7)
 	a, b := r.Fork("a"), r.Fork("b")

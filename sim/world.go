@@ -18,7 +18,12 @@ type World struct {
 	now   Time
 	seq   uint64
 	queue eventHeap
-	root  *Rand
+	// root is the run seed's stream; the kernel forks its own streams from it by name ("net/...",
+	// "disk/...", "node/...").
+	root *Rand
+	// purposes is the branch the callers' streams fork from, so that no purpose name can
+	// collide with a kernel stream.
+	purposes *Rand
 	// streams holds the shared stream of each purpose, created on first use.
 	streams map[string]*Rand
 	// nodes are indexed by NodeID.
@@ -40,10 +45,12 @@ func New(opts Options) (*World, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	root := NewRand(opts.Seed)
 	w := &World{
-		opts:    opts,
-		root:    NewRand(opts.Seed),
-		streams: map[string]*Rand{},
+		opts:     opts,
+		root:     root,
+		purposes: root.Fork("purpose"),
+		streams:  map[string]*Rand{},
 	}
 	w.net.init(w)
 	return w, nil
@@ -70,7 +77,7 @@ func (w *World) Now() Time { return w.now }
 func (w *World) Stream(purpose string) *Rand {
 	r, ok := w.streams[purpose]
 	if !ok {
-		r = w.root.Fork(purpose)
+		r = w.purposes.Fork(purpose)
 		w.streams[purpose] = r
 	}
 	return r
