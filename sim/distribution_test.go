@@ -35,11 +35,15 @@ func TestScaleByExp2MatchesMathExp2(t *testing.T) {
 	})
 }
 
+// The table product and the series agree to within 256 units of the last Q62 place (a relative
+// 6e-17): the series truncates each of its at most 25 terms by under one unit, so each table
+// entry is within 25 units, and four entries multiplied with three truncations stay within about
+// 4*25*2+3 = 203 units of each other.
 func TestExp2TableMatchesTheTaylorSeries(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		f := rapid.Uint64Range(0, oneQ32-1).Draw(t, "f")
 		fast, slow := exp2FracQ62(f), exp2TaylorQ62(f)
-		if diff := int64(fast - slow); diff < -16 || diff > 16 {
+		if diff := int64(fast - slow); diff < -256 || diff > 256 {
 			t.Fatalf("2^(%d/2^32): table %d, series %d", f, fast, slow)
 		}
 	})
