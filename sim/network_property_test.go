@@ -14,10 +14,9 @@ import (
 // meshNode is test software: it keeps a connection to every other node (redialing after a
 // break), sends numbered messages on request, and checks what it receives against the oracle.
 type meshNode struct {
-	n      *Node
-	o      *oracle
-	out    map[NodeID]*meshEnd // the connection this node dialed to each peer
-	nextID uint64
+	n   *Node
+	o   *oracle
+	out map[NodeID]*meshEnd // the connection this node dialed to each peer
 }
 
 // meshEnd is one end of a mesh connection; the dialer numbers its messages 1, 2, 3...

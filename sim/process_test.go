@@ -172,8 +172,7 @@ func TestProcessPanicsReachTheCaller(t *testing.T) {
 
 func TestBlockingOutsideTheProcessPanics(t *testing.T) {
 	w := newWorld(t, plainOptions(1))
-	var p *Proc
-	p = w.Spawn("p", func(p *Proc) { p.Sleep(ms(100)) })
+	p := w.Spawn("p", func(p *Proc) { p.Sleep(ms(100)) })
 	w.RunFor(ms(1))
 	defer func() {
 		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "outside its own body") {

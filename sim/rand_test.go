@@ -36,7 +36,7 @@ func TestPurposeStreamsNeverAliasKernelStreams(t *testing.T) {
 	if w.Stream("node/n1").Uint64() == n.Rand().Uint64() {
 		t.Fatal(`Stream("node/n1") draws what node n1's own stream draws`)
 	}
-	if w.Stream("faults") != w.Stream("faults") {
+	if first, again := w.Stream("faults"), w.Stream("faults"); first != again {
 		t.Fatal("one purpose gave two streams")
 	}
 }
