@@ -1,0 +1,88 @@
+package tree
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// aclRef names an interned ACL list in an aclTable.
+type aclRef uint32
+
+// aclTable interns ACL lists so that a million nodes with the same ACL share
+// one copy, with reference counts so that lists nobody uses are dropped
+// (ZooKeeper's ReferenceCountedACLCache). A list keeps the order its setter
+// gave; two lists with the same entries in another order are different.
+type aclTable struct {
+	// Invariant: entries[r].refs is the number of nodes whose acl is r; an
+	// entry with no refs is on the free list and absent from byKey.
+	entries []aclEntry
+	byKey   map[string]aclRef
+	free    []aclRef
+}
+
+type aclEntry struct {
+	acl  []ACL
+	key  string
+	hash uint64 // of key; part of each node's digest
+	refs int64
+}
+
+func newACLTable() aclTable {
+	return aclTable{byKey: make(map[string]aclRef)}
+}
+
+// aclKey is a canonical byte string for a list, used as its identity.
+func aclKey(acl []ACL) string {
+	var b []byte
+	for _, a := range acl {
+		b = binary.LittleEndian.AppendUint32(b, uint32(a.Perms))
+		b = append(b, a.ID.Scheme...)
+		b = append(b, 0)
+		b = append(b, a.ID.ID...)
+		b = append(b, 0)
+	}
+	return string(b)
+}
+
+// intern returns the ref of acl, adding one reference.
+func (t *aclTable) intern(acl []ACL) aclRef {
+	key := aclKey(acl)
+	if ref, ok := t.byKey[key]; ok {
+		t.entries[ref].refs++
+		return ref
+	}
+	entry := aclEntry{acl: slices.Clone(acl), key: key, hash: hashString(seedACL, key), refs: 1}
+	var ref aclRef
+	if n := len(t.free); n > 0 {
+		ref = t.free[n-1]
+		t.free = t.free[:n-1]
+		t.entries[ref] = entry
+	} else {
+		ref = aclRef(len(t.entries))
+		t.entries = append(t.entries, entry)
+	}
+	t.byKey[key] = ref
+	return ref
+}
+
+// retain adds a reference to an existing ref.
+func (t *aclTable) retain(ref aclRef) { t.entries[ref].refs++ }
+
+// release drops one reference and frees the list when none is left.
+func (t *aclTable) release(ref aclRef) {
+	e := &t.entries[ref]
+	e.refs--
+	if e.refs > 0 {
+		return
+	}
+	delete(t.byKey, e.key)
+	*e = aclEntry{}
+	t.free = append(t.free, ref)
+}
+
+func (t *aclTable) get(ref aclRef) []ACL { return t.entries[ref].acl }
+
+func (t *aclTable) hash(ref aclRef) uint64 { return t.entries[ref].hash }
+
+// live returns the number of distinct lists in use.
+func (t *aclTable) live() int { return len(t.byKey) }

@@ -1,0 +1,19 @@
+package tree
+
+import "errors"
+
+// Operating errors of the package. Result codes a client sees are [Code]
+// values; these are for the server and the harness.
+var (
+	// ErrDigestMismatch: after applying a txn the tree's digest differs from
+	// the one the leader computed when it prepared the txn, so this replica
+	// has diverged.
+	ErrDigestMismatch = errors.New("tree: digest mismatch")
+	// ErrBadSnapshot: a snapshot could not be decoded; the wrapped message
+	// names the part that is damaged.
+	ErrBadSnapshot = errors.New("tree: bad snapshot")
+	// ErrRequestTooLarge: a request's wire size exceeds the frame limit
+	// (zookeeper.md A12); ZooKeeper closes the connection, so the client
+	// sees ConnectionLoss and the request has no effect.
+	ErrRequestTooLarge = errors.New("tree: request larger than jute.maxbuffer")
+)

@@ -1,0 +1,255 @@
+package tree
+
+import (
+	"slices"
+	"strings"
+)
+
+// Options are the server settings that change what the tree accepts.
+type Options struct {
+	// ExtendedTypes is zookeeper.extendedTypesEnabled: TTL nodes exist only
+	// when it is set; without it a TTL create is Unimplemented (A2).
+	ExtendedTypes bool
+	// SkipACL is zookeeper.skipACL: every permission check passes.
+	SkipACL bool
+}
+
+// Tree is the replicated state of a ZooKeeper server: the znodes, the session
+// table and the indexes derived from them. Its methods are not safe for
+// concurrent use; in the simulator one event loop owns it.
+type Tree struct {
+	opts Options
+
+	// Invariant: holds every node under its full path, "/" included; every
+	// non-root node's parent is present and lists it among its children.
+	nodes map[string]*znode
+	acls  aclTable
+
+	// Invariant: sessions holds every session created and not yet closed,
+	// with its negotiated timeout in ms.
+	sessions map[SessionID]int32
+	// Invariant: ephemerals[s] is exactly the set of nodes whose owner is s
+	// (of kind normal); no entry is an empty set.
+	ephemerals map[SessionID]map[string]struct{}
+	// Invariant: containers and ttls hold exactly the container and TTL nodes.
+	containers map[string]struct{}
+	ttls       map[string]struct{}
+
+	// Invariant: digest == RecomputeDigest().
+	digest uint64
+	// lastZxid is the zxid of the last txn applied (lastProcessedZxid).
+	lastZxid Zxid
+
+	// changes is reused by Apply; see Applied.Changes.
+	changes []Change
+}
+
+// New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
+// /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
+// nobody), every stat zero except /zookeeper/config's aversion, which is -1
+// because the server installs its ACL with setACL version -1 (DataTree's
+// constructor and addConfigNode). Because the reserved nodes were never
+// created as children, the root's client cversion reads -1 and /zookeeper's
+// reads -2, as on a real server.
+func New(opts Options) *Tree {
+	t := &Tree{
+		opts:       opts,
+		nodes:      make(map[string]*znode),
+		acls:       newACLTable(),
+		sessions:   make(map[SessionID]int32),
+		ephemerals: make(map[SessionID]map[string]struct{}),
+		containers: make(map[string]struct{}),
+		ttls:       make(map[string]struct{}),
+	}
+	for _, path := range []string{RootPath, ZooKeeperPath, QuotaPath, ConfigPath} {
+		acl := OpenACLUnsafe
+		if path == ConfigPath {
+			acl = ReadACLUnsafe
+		}
+		n := &znode{data: []byte{}, acl: t.acls.intern(acl)}
+		if path == ConfigPath {
+			n.aversion = -1
+		}
+		t.nodes[path] = n
+		if path != RootPath {
+			t.addChild(t.nodes[ParentPath(path)], path)
+		}
+		t.digest += t.nodeTerm(path, n)
+	}
+	return t
+}
+
+// Options returns the options the tree was made with.
+func (t *Tree) Options() Options { return t.opts }
+
+// LastZxid returns the zxid of the last txn applied.
+func (t *Tree) LastZxid() Zxid { return t.lastZxid }
+
+// NodeCount returns the number of znodes, the reserved ones included.
+func (t *Tree) NodeCount() int { return len(t.nodes) }
+
+// Exists reports whether path names a node.
+func (t *Tree) Exists(path string) bool {
+	_, ok := t.nodes[path]
+	return ok
+}
+
+// Stat returns the client-visible stat of path.
+func (t *Tree) Stat(path string) (Stat, bool) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return Stat{}, false
+	}
+	return n.stat(t.opts.ExtendedTypes), true
+}
+
+// Get returns the data and stat of path. The data is shared with the tree
+// and must not be modified.
+func (t *Tree) Get(path string) ([]byte, Stat, bool) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, Stat{}, false
+	}
+	return n.data, n.stat(t.opts.ExtendedTypes), true
+}
+
+// Children returns the names of path's children in sorted order. ZooKeeper
+// returns them in HashSet order, which no client may rely on (A1); sorting
+// keeps the simulator deterministic.
+func (t *Tree) Children(path string) ([]string, bool) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, false
+	}
+	names := make([]string, 0, len(n.children))
+	for name := range n.children {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, true
+}
+
+// ACL returns the ACL of path. It is shared with the tree and must not be
+// modified.
+func (t *Tree) ACL(path string) ([]ACL, bool) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, false
+	}
+	return t.acls.get(n.acl), true
+}
+
+// Sessions returns the live sessions in increasing order.
+func (t *Tree) Sessions() []SessionID {
+	ids := make([]SessionID, 0, len(t.sessions))
+	for id := range t.sessions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// SessionTimeout returns the negotiated timeout of a live session, in ms.
+func (t *Tree) SessionTimeout(id SessionID) (int32, bool) {
+	timeout, ok := t.sessions[id]
+	return timeout, ok
+}
+
+// Ephemerals returns the paths of the ephemeral nodes that session owns, in
+// sorted order.
+func (t *Tree) Ephemerals(session SessionID) []string {
+	return sortedKeys(t.ephemerals[session])
+}
+
+// Containers returns the paths of every container node, sorted.
+func (t *Tree) Containers() []string { return sortedKeys(t.containers) }
+
+// TTLNodes returns the paths of every TTL node, sorted.
+func (t *Tree) TTLNodes() []string { return sortedKeys(t.ttls) }
+
+// AllChildrenNumber counts the descendants of path (getAllChildrenNumber);
+// for the root it excludes the root itself, counting the reserved nodes.
+func (t *Tree) AllChildrenNumber(path string) int {
+	if path == RootPath {
+		return len(t.nodes) - 1
+	}
+	prefix := path + "/"
+	count := 0
+	for p := range t.nodes {
+		if strings.HasPrefix(p, prefix) {
+			count++
+		}
+	}
+	return count
+}
+
+func sortedKeys(set map[string]struct{}) []string {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// addChild records path as a child of parent, naming it by a substring of
+// path so that the name shares the path's bytes.
+func (t *Tree) addChild(parent *znode, path string) {
+	if parent.children == nil {
+		parent.children = make(map[string]struct{}, 1)
+	}
+	parent.children[BaseName(path)] = struct{}{}
+}
+
+// kind classifies a node's owner under this tree's options.
+func (t *Tree) kind(owner int64) ephemeralKind { return kindOf(owner, t.opts.ExtendedTypes) }
+
+// index adds or removes path from the owner indexes.
+func (t *Tree) index(path string, owner int64, add bool) {
+	switch t.kind(owner) {
+	case kindContainer:
+		setAdd(t.containers, path, add)
+	case kindTTL:
+		setAdd(t.ttls, path, add)
+	case kindNormal:
+		s := SessionID(owner)
+		set := t.ephemerals[s]
+		if add {
+			if set == nil {
+				set = make(map[string]struct{})
+				t.ephemerals[s] = set
+			}
+			set[path] = struct{}{}
+		} else if set != nil {
+			delete(set, path)
+			if len(set) == 0 {
+				delete(t.ephemerals, s)
+			}
+		}
+	}
+}
+
+func setAdd(set map[string]struct{}, key string, add bool) {
+	if add {
+		set[key] = struct{}{}
+	} else {
+		delete(set, key)
+	}
+}
+
+// updateNode runs mutate on the node at path and keeps the digest in step.
+// dataChanged says whether mutate may replace the data, so that a stat-only
+// change does not rehash the data.
+func (t *Tree) updateNode(path string, n *znode, dataChanged bool, mutate func(n *znode)) {
+	ph := hashString(seedPath, path)
+	oldACL := t.acls.hash(n.acl)
+	t.digest -= metaTerm(ph, n, oldACL)
+	if dataChanged {
+		t.digest -= dataTerm(ph, n.data)
+	}
+	mutate(n)
+	t.digest += metaTerm(ph, n, t.acls.hash(n.acl))
+	if dataChanged {
+		t.digest += dataTerm(ph, n.data)
+	}
+}
