@@ -5,8 +5,7 @@ import "fmt"
 // Code is a ZooKeeper result code (KeeperException.Code, zookeeper.md A5).
 // Results carry a Code rather than a Go error because the code is part of
 // what a replica agrees on and what a client sees: it travels in txns and
-// replies and is compared in histories. Code implements error so that the
-// helpers in this package can return it directly; OK is the zero value.
+// replies and is compared in histories. OK is the zero value.
 type Code int32
 
 // The codes of zookeeper.md A5, with ZooKeeper's numeric values.
@@ -88,9 +87,6 @@ func (c Code) String() string {
 	}
 	return fmt.Sprintf("Code(%d)", int32(c))
 }
-
-// Error makes a Code usable as an error: "tree: NoNode".
-func (c Code) Error() string { return "tree: " + c.String() }
 
 // ParseCode is the inverse of [Code.String].
 func ParseCode(s string) (Code, bool) {
