@@ -90,9 +90,13 @@ func (x *Txn) writeBody(b *strings.Builder) {
 // Result is the outcome of one request: a write's as Apply computes it on
 // every replica, or a read's as [Tree.Read] serves it.
 type Result struct {
-	Type OpCode // the request's opcode
+	// Type is the request's opcode, or OpError for a write that failed and
+	// for each op of a failed multi, as in ZooKeeper's ProcessTxnResult.
+	Type OpCode
 	Err  Code
-	Path string // create: the final path
+	// Path is the path the op acted on; for a create, the final path with
+	// its sequential suffix.
+	Path string
 	// Stat is set for create2/createContainer/createTTL, setData, setACL,
 	// exists, getData, getChildren2 and getACL (HasStat).
 	Stat     Stat
