@@ -478,21 +478,29 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 	return OK
 }
 
-func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code {
+// checkedNode runs the checks setData and check share, in ZooKeeper's
+// order: path syntax, session, NoNode, the permission perm, then the data
+// version. It returns the node's record and its next version.
+func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm) (*record, int32, Code) {
 	if ValidatePath(req.Path) != nil {
-		return BadArguments
+		return nil, 0, BadArguments
 	}
 	if code := p.checkSession(hdr.Session); code != OK {
-		return code
+		return nil, 0, code
 	}
 	node := p.lookup(req.Path)
 	if node == nil {
-		return NoNode
+		return nil, 0, NoNode
 	}
-	if code := p.checkACL(node.acl, PermWrite, auth); code != OK {
-		return code
+	if code := p.checkACL(node.acl, perm, auth); code != OK {
+		return nil, 0, code
 	}
 	version, code := checkVersion(node.node.version, req.Version)
+	return node, version, code
+}
+
+func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code {
+	node, version, code := p.checkedNode(req, hdr, auth, PermWrite)
 	if code != OK {
 		return code
 	}
@@ -545,20 +553,7 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 }
 
 func (p *Preparer) prepCheck(x *Txn, req *Request, hdr Header, auth Auth) Code {
-	if ValidatePath(req.Path) != nil {
-		return BadArguments
-	}
-	if code := p.checkSession(hdr.Session); code != OK {
-		return code
-	}
-	node := p.lookup(req.Path)
-	if node == nil {
-		return NoNode
-	}
-	if code := p.checkACL(node.acl, PermRead, auth); code != OK {
-		return code
-	}
-	version, code := checkVersion(node.node.version, req.Version)
+	_, version, code := p.checkedNode(req, hdr, auth, PermRead)
 	if code != OK {
 		return code
 	}
