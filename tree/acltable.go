@@ -65,9 +65,6 @@ func (t *aclTable) intern(acl []ACL) aclRef {
 	return ref
 }
 
-// retain adds a reference to an existing ref.
-func (t *aclTable) retain(ref aclRef) { t.entries[ref].refs++ }
-
 // release drops one reference and frees the list when none is left.
 func (t *aclTable) release(ref aclRef) {
 	e := &t.entries[ref]
