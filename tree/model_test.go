@@ -489,23 +489,33 @@ func (m *model) deleteContainer(st *mState, hdr Header, req *Request, changes *[
 	return mResult{op: op}
 }
 
-func (m *model) setData(st *mState, hdr Header, req *Request, ids []ID, changes *[]Change) mResult {
-	op := req.Type
+// checkedNode runs the checks setData and check share, in A5's order:
+// path, session, NoNode, the permission perm, then the data version.
+func (m *model) checkedNode(st *mState, hdr Header, req *Request, ids []ID, perm Perm) (*mNode, Code) {
 	if !mValidPath(req.Path) {
-		return mFail(op, BadArguments)
+		return nil, BadArguments
 	}
 	if _, live := st.sessions[hdr.Session]; !live {
-		return mFail(op, SessionExpired)
+		return nil, SessionExpired
 	}
 	n := st.nodes[req.Path]
 	if n == nil {
-		return mFail(op, NoNode)
+		return nil, NoNode
 	}
-	if !mAllowed(n.acl, PermWrite, ids) {
-		return mFail(op, NoAuth)
+	if !mAllowed(n.acl, perm, ids) {
+		return nil, NoAuth
 	}
 	if !mVersionOK(n.version, req.Version) {
-		return mFail(op, BadVersion)
+		return nil, BadVersion
+	}
+	return n, OK
+}
+
+func (m *model) setData(st *mState, hdr Header, req *Request, ids []ID, changes *[]Change) mResult {
+	op := req.Type
+	n, code := m.checkedNode(st, hdr, req, ids, PermWrite)
+	if code != OK {
+		return mFail(op, code)
 	}
 	n.data = slices.Clone(req.Data)
 	n.version++
@@ -548,24 +558,10 @@ func (m *model) setACL(st *mState, hdr Header, req *Request, ids []ID) mResult {
 
 // check: path -> NoNode -> READ -> BadVersion (A5), no effect.
 func (m *model) check(st *mState, hdr Header, req *Request, ids []ID) mResult {
-	op := req.Type
-	if !mValidPath(req.Path) {
-		return mFail(op, BadArguments)
+	if _, code := m.checkedNode(st, hdr, req, ids, PermRead); code != OK {
+		return mFail(req.Type, code)
 	}
-	if _, live := st.sessions[hdr.Session]; !live {
-		return mFail(op, SessionExpired)
-	}
-	n := st.nodes[req.Path]
-	if n == nil {
-		return mFail(op, NoNode)
-	}
-	if !mAllowed(n.acl, PermRead, ids) {
-		return mFail(op, NoAuth)
-	}
-	if !mVersionOK(n.version, req.Version) {
-		return mFail(op, BadVersion)
-	}
-	return mResult{op: op}
+	return mResult{op: req.Type}
 }
 
 // multi is all or nothing with one zxid (A7): the ops run in order on a
