@@ -1,0 +1,335 @@
+package zab
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"zoosim/tree"
+	"zoosim/zab/wire"
+)
+
+// hclient is a test client on one connection.
+type hclient struct {
+	h       *net
+	cid     uint64
+	session tree.SessionID
+	xid     int32
+}
+
+func (h *net) client(id wire.ServerID) *hclient {
+	h.t.Helper()
+	c := &hclient{h: h, cid: h.connect(id, 0, 0)}
+	c.session = h.waitSession(c.cid)
+	return c
+}
+
+func (c *hclient) do(req tree.Request) *wire.Reply {
+	c.h.t.Helper()
+	c.xid++
+	return c.h.call(c.cid, c.xid, req)
+}
+
+func (c *hclient) create(path, data string, mode tree.CreateMode) *wire.Reply {
+	c.h.t.Helper()
+	return c.do(tree.Request{Type: tree.OpCreate, Path: path, Data: []byte(data), ACL: tree.OpenACLUnsafe, Mode: mode})
+}
+
+func (h *net) mustStable() wire.ServerID {
+	h.t.Helper()
+	if !h.run(h.now+2*time.Minute, h.stable) {
+		for _, id := range h.ids {
+			if p, ok := h.peers[id]; ok {
+				h.t.Log(p.Status(), p.Notes())
+			}
+		}
+		h.t.Fatal("no stable ensemble")
+	}
+	l, _ := h.leader()
+	return l
+}
+
+func (h *net) settle() { h.run(h.now+time.Second, func() bool { return false }) }
+
+func (h *net) mustConverge() {
+	h.t.Helper()
+	h.settle()
+	if !h.converged() {
+		h.t.Fatalf("replicas differ: %v", h.digests())
+	}
+}
+
+func (h *net) follower(l wire.ServerID) wire.ServerID {
+	for _, id := range h.ids {
+		if _, up := h.peers[id]; up && id != l {
+			return id
+		}
+	}
+	return 0
+}
+
+func (h *net) others(x wire.ServerID) []wire.ServerID {
+	var out []wire.ServerID
+	for _, id := range h.ids {
+		if id != x {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (h *net) syncs() (diff, trunc, snap int64) {
+	for _, p := range h.peers {
+		diff += p.stats.syncDiff
+		trunc += p.stats.syncTrunc
+		snap += p.stats.syncSnap
+	}
+	return
+}
+
+func TestFiveServersServeTheAPI(t *testing.T) {
+	h := newNet(t, 5)
+	l := h.mustStable()
+	c := h.client(h.follower(l))
+	if r := c.create("/app", "", tree.Persistent); r.Err != tree.OK {
+		t.Fatalf("create: %v", r.Result.String())
+	}
+	r := c.create("/app/n-", "", tree.PersistentSequential)
+	if r.Err != tree.OK || r.Result.Path != "/app/n-0000000000" {
+		t.Fatalf("sequential create: %s", r.Result.String())
+	}
+	if r := c.create("/app/e", "", tree.Ephemeral); r.Err != tree.OK {
+		t.Fatalf("ephemeral: %s", r.Result.String())
+	}
+	r = c.do(tree.Request{Type: tree.OpGetChildren2, Path: "/app"})
+	if fmt.Sprint(r.Result.Children) != "[e n-0000000000]" || r.Result.Stat.NumChildren != 2 {
+		t.Fatalf("children: %s", r.Result.String())
+	}
+	r = c.do(tree.Request{Type: tree.OpMulti, Ops: []tree.Request{
+		{Type: tree.OpCheck, Path: "/app", Version: 0},
+		{Type: tree.OpSetData, Path: "/app", Data: []byte("v"), Version: 0},
+		{Type: tree.OpDelete, Path: "/app/n-0000000000", Version: -1},
+	}})
+	if r.Err != tree.OK || len(r.Result.Multi) != 3 {
+		t.Fatalf("multi: %s", r.Result.String())
+	}
+	if r := c.do(tree.Request{Type: tree.OpSync, Path: "/"}); r.Err != tree.OK {
+		t.Fatalf("sync: %s", r.Result.String())
+	}
+	if r := c.do(tree.Request{Type: tree.OpSetData, Path: "/app", Data: []byte("w"), Version: 0}); r.Err != tree.BadVersion {
+		t.Fatalf("stale version: %s", r.Result.String())
+	}
+	h.mustConverge()
+}
+
+// A watch fires before the reply to the write that triggers it, on the same connection (A13.4).
+func TestWatchEventPrecedesReply(t *testing.T) {
+	for _, v := range []Variant{"", WatchAfterReply} {
+		t.Run(string(v)+"default", func(t *testing.T) {
+			var h *net
+			if v == "" {
+				h = newNet(t, 3)
+			} else {
+				h = newNet(t, 3, v)
+			}
+			l := h.mustStable()
+			c := h.client(h.follower(l))
+			c.create("/w", "a", tree.Persistent)
+			c.do(tree.Request{Type: tree.OpGetData, Path: "/w", Watch: true})
+			c.do(tree.Request{Type: tree.OpSetData, Path: "/w", Data: []byte("b"), Version: -1})
+			inbox := h.inbox[c.cid]
+			order := ""
+			for _, m := range inbox[len(inbox)-2:] {
+				switch m := m.(type) {
+				case *wire.Event:
+					order += "event "
+				case *wire.Reply:
+					order += fmt.Sprintf("reply%d ", m.Xid)
+				}
+			}
+			want := "event reply3 "
+			if v == WatchAfterReply {
+				want = "reply3 event "
+			}
+			if order != want {
+				t.Fatalf("order %q, want %q", order, want)
+			}
+		})
+	}
+}
+
+func TestLeaderCrashKeepsCommittedWrites(t *testing.T) {
+	h := newNet(t, 3)
+	l := h.mustStable()
+	c := h.client(h.follower(l))
+	for i := 0; i < 10; i++ {
+		if r := c.create(fmt.Sprintf("/n%d", i), "x", tree.Persistent); r.Err != tree.OK {
+			t.Fatalf("create: %s", r.Result.String())
+		}
+	}
+	h.crash(l)
+	l2 := h.mustStable()
+	if l2 == l {
+		t.Fatal("crashed leader still leads")
+	}
+	for i := 0; i < 10; i++ {
+		if !h.peers[l2].data.tree.Exists(fmt.Sprintf("/n%d", i)) {
+			t.Fatalf("committed /n%d lost", i)
+		}
+	}
+	h.boot(l)
+	h.mustStable()
+	h.mustConverge()
+	if d, _, _ := h.syncs(); d == 0 {
+		t.Fatal("the rejoining leader was not synced with DIFF")
+	}
+}
+
+// A txn the old leader logged but never committed is truncated when it rejoins (B4 case 2).
+func TestUncommittedTxnIsTruncated(t *testing.T) {
+	for _, v := range []Variant{"", SkipTruncateOnSync} {
+		t.Run(string(v), func(t *testing.T) {
+			var vs []Variant
+			if v != "" {
+				vs = append(vs, v)
+			}
+			h := newNet(t, 3, vs...)
+			l := h.mustStable()
+			c := h.client(l)
+			c.create("/a", "1", tree.Persistent)
+			h.settle()
+			h.partition([]wire.ServerID{l}, h.others(l))
+			c.xid++
+			h.send(c.cid, &wire.Request{Xid: c.xid, Req: tree.Request{Type: tree.OpCreate, Path: "/lost", ACL: tree.OpenACLUnsafe}})
+			h.run(h.now+10*time.Millisecond, func() bool { return false })
+			if h.peers[l].data.lastLogged() <= h.peers[l].data.tree.LastZxid() {
+				t.Fatal("the isolated leader did not log the write")
+			}
+			h.crash(l)
+			h.heal()
+			h.mustStable()
+			h.boot(l)
+			h.mustStable()
+			h.settle()
+			_, trunc, _ := h.syncs()
+			if v == "" {
+				if trunc == 0 {
+					t.Fatal("no TRUNC sync happened")
+				}
+				h.mustConverge()
+				if h.peers[l].data.tree.Exists("/lost") {
+					t.Fatal("the uncommitted /lost survived")
+				}
+				return
+			}
+			if h.peers[l].data.lastLogged() == h.peers[h.follower(l)].data.lastLogged() && h.converged() {
+				t.Fatal("skip-truncate-on-sync did not make the replicas diverge")
+			}
+		})
+	}
+}
+
+// A follower that missed more than the committed window gets a SNAP (B4 case 4).
+func TestLaggingFollowerGetsSnapshot(t *testing.T) {
+	h := newNet(t, 3)
+	h.cfg.CommittedLogSize = 5
+	for _, id := range h.ids {
+		h.crash(id)
+		h.boot(id)
+	}
+	l := h.mustStable()
+	f := h.follower(l)
+	h.crash(f)
+	c := h.client(l)
+	for i := 0; i < 30; i++ {
+		c.create(fmt.Sprintf("/s%d", i), "x", tree.Persistent)
+	}
+	h.boot(f)
+	h.mustStable()
+	h.mustConverge()
+	if _, _, snap := h.syncs(); snap == 0 {
+		t.Fatal("no SNAP sync happened")
+	}
+}
+
+// Sessions expire only after their timeout without contact; the ephemerals go with them (A9).
+func TestSessionExpiryDeletesEphemerals(t *testing.T) {
+	for _, v := range []Variant{"", NoEphemeralCleanup} {
+		t.Run(string(v), func(t *testing.T) {
+			var vs []Variant
+			if v != "" {
+				vs = append(vs, v)
+			}
+			h := newNet(t, 3, vs...)
+			l := h.mustStable()
+			c := h.client(h.follower(l))
+			c.create("/eph", "", tree.Ephemeral)
+			// Pings keep the session alive for well past its timeout.
+			for i := 0; i < 10; i++ {
+				h.run(h.now+2*time.Second, func() bool { return false })
+				c.xid++
+				h.send(c.cid, &wire.Request{Xid: wire.XidPing, Req: tree.Request{Type: tree.OpPing}})
+			}
+			if !h.peers[l].data.tree.Exists("/eph") {
+				t.Fatal("session expired although the client kept pinging")
+			}
+			h.breakConn(c.cid)
+			h.run(h.now+30*time.Second, func() bool { return false })
+			if _, tracked := h.peers[l].leader.sessions.sessions[c.session]; tracked {
+				t.Fatal("the session did not expire")
+			}
+			exists := h.peers[l].data.tree.Exists("/eph")
+			if exists != (v == NoEphemeralCleanup) {
+				t.Fatalf("ephemeral exists=%v after expiry", exists)
+			}
+		})
+	}
+}
+
+// A client that moves to another server keeps its session and ephemerals; its old connection
+// gets SessionMoved (A9).
+func TestSessionMovesBetweenServers(t *testing.T) {
+	h := newNet(t, 3)
+	l := h.mustStable()
+	f := h.follower(l)
+	c := h.client(f)
+	c.create("/mine", "", tree.Ephemeral)
+	c2 := &hclient{h: h, cid: h.connect(l, c.session, h.peers[f].data.tree.LastZxid()), xid: 100}
+	if s := h.waitSession(c2.cid); s != c.session {
+		t.Fatalf("reconnect got session %s, want %s", s, c.session)
+	}
+	if r := c.do(tree.Request{Type: tree.OpSetData, Path: "/mine", Version: -1}); r == nil || r.Err != tree.SessionMoved {
+		t.Fatalf("old connection: %v", r)
+	}
+	if r := c2.do(tree.Request{Type: tree.OpGetData, Path: "/mine"}); r.Err != tree.OK {
+		t.Fatalf("moved session lost its ephemeral: %s", r.Result.String())
+	}
+}
+
+// A server refuses a client that has seen a newer zxid than itself (A9).
+func TestServerBehindRefusesClient(t *testing.T) {
+	h := newNet(t, 3)
+	l := h.mustStable()
+	c := h.client(l)
+	c.create("/x", "", tree.Persistent)
+	cid := h.connect(h.follower(l), c.session, h.peers[l].data.tree.LastZxid()+100)
+	h.settle()
+	if h.conns[cid].open {
+		t.Fatal("a server behind the client accepted it")
+	}
+}
+
+// Every variant named in Variants() is known to ParseVariants, and unknown names are refused.
+func TestVariantsParse(t *testing.T) {
+	for _, v := range Variants() {
+		if v.Rule() == "" {
+			t.Errorf("%s has no rule", v)
+		}
+		if got, err := ParseVariants(string(v)); err != nil || len(got) != 1 {
+			t.Errorf("ParseVariants(%s) = %v, %v", v, got, err)
+		}
+	}
+	if _, err := ParseVariants("ack-before-fsync,bogus"); err == nil {
+		t.Error("unknown variant accepted")
+	}
+}
