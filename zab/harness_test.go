@@ -31,6 +31,9 @@ type net struct {
 	inbox map[uint64][]wire.ClientMessage
 	log   []string
 	trace bool
+	// applied records, per zxid, the txn every server applied there, to check agreement.
+	applied  map[tree.Zxid]string
+	conflict string
 }
 
 type timed struct {
@@ -140,6 +143,16 @@ func (h *net) drain(id wire.ServerID) {
 	}
 	rd := p.Ready()
 	d := h.disks[id]
+	for _, x := range rd.Committed {
+		if h.applied == nil {
+			h.applied = map[tree.Zxid]string{}
+		}
+		s := x.String()
+		if prev, ok := h.applied[x.Zxid]; ok && prev != s && h.conflict == "" {
+			h.conflict = fmt.Sprintf("server %d applied %s at %s where another applied %s", id, s, x.Zxid, prev)
+		}
+		h.applied[x.Zxid] = s
+	}
 	for _, op := range rd.Disk {
 		switch op.Kind {
 		case DiskAppend:
