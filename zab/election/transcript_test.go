@@ -23,7 +23,8 @@ import (
 //
 // Commands (ids are server ids, "all" means every server in id order):
 //
-//	servers n=3 [finalize=200ms] [min=200ms] [max=60s] [full-ooe]   a fresh network
+//	servers n=3 [finalize=200ms] [min=200ms] [max=60s] [full-ooe] [order-1419]   a fresh network
+//	                                     (full-ooe, order-1419: the ZOOKEEPER-1732 and -1419 variants)
 //	look <id> zxid=0x100000003 epoch=1                             Look with that initial vote
 //	deliver <from>-><to> [n=<k>|n=all]   the oldest k (default 1) notifications on a link
 //	deliver to=<id>                      everything now in flight to a server, link by link
@@ -48,6 +49,9 @@ func TestTranscripts(t *testing.T) {
 			}
 			out, err := handleTranscript(&net, d)
 			if err != nil {
+				if net != nil {
+					net.flush() // what happened before the error is not part of the transcript
+				}
 				return "error: " + err.Error() + "\n"
 			}
 			return out
@@ -73,6 +77,8 @@ func handleTranscript(netp **testNet, d *datadriven.TestData) (string, error) {
 				cfg.MaxNotificationInterval, err = time.ParseDuration(a.Vals[0])
 			case "full-ooe":
 				cfg.CompareFullOutOfElection = true
+			case "order-1419":
+				cfg.Better = BetterWithoutEpochGuard
 			default:
 				err = fmt.Errorf("unknown argument %q", a.Key)
 			}
