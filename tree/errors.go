@@ -16,4 +16,9 @@ var (
 	// (zookeeper.md A12); ZooKeeper closes the connection, so the client
 	// sees ConnectionLoss and the request has no effect.
 	ErrRequestTooLarge = errors.New("tree: request larger than jute.maxbuffer")
+	// ErrBadEncoding: a txn, request, result or auth list could not be
+	// decoded (see codec.go); the wrapped message names the field that is
+	// damaged. The bytes came from the network or a disk, so this is damage
+	// or a bug in the sender, never a client error.
+	ErrBadEncoding = errors.New("tree: bad encoding")
 )
