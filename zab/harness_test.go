@@ -199,7 +199,7 @@ func (h *net) drain(id wire.ServerID) {
 
 func (h *net) dispatch(from wire.ServerID, e Envelope) {
 	if h.trace {
-		h.log = append(h.log, fmt.Sprintf("%d: %s", from, e))
+		h.log = append(h.log, h.describe(from, e))
 	}
 	switch e.Kind {
 	case SendNotification:
@@ -423,4 +423,22 @@ func (h *net) converged() bool {
 		}
 	}
 	return true
+}
+
+// describe prints an envelope for transcripts: "2→1 DIFF 0x100000003".
+func (h *net) describe(from wire.ServerID, e Envelope) string {
+	switch e.Kind {
+	case SendPacket:
+		to := e.Link.Peer
+		if c := h.conns[e.Link.Conn]; c != nil {
+			to = c.a
+			if to == from {
+				to = c.b
+			}
+		}
+		return fmt.Sprintf("%d→%d %s", from, to, e.Packet)
+	case SendClient:
+		return fmt.Sprintf("%d→client c%d %s", from, e.Conn, clientString(e.Client))
+	}
+	return fmt.Sprintf("%d: %s", from, e)
 }

@@ -270,7 +270,10 @@ func (l *leaderState) ackEpoch(p *Peer, lh *learnerHandler, pkt *wire.Packet) {
 	if lh.phase != lhLeaderInfo {
 		return
 	}
-	if pkt.Epoch != -1 && (pkt.Epoch > l.summaryEpoch || pkt.Epoch == l.summaryEpoch && pkt.Zxid > l.summaryZxid) {
+	// Only during discovery: once the epoch is established ZooKeeper's waitForEpochAck returns
+	// at once, and a rejoining learner with stray txns is truncated instead.
+	if l.phase == leaderDiscovery && pkt.Epoch != -1 &&
+		(pkt.Epoch > l.summaryEpoch || pkt.Epoch == l.summaryEpoch && pkt.Zxid > l.summaryZxid) {
 		p.lookForLeader("follower " + itoa(int64(lh.sid)) + " is ahead of the leader")
 		return
 	}

@@ -29,10 +29,11 @@ func TestRandomFaults(t *testing.T) {
 	}
 }
 
-// TestRandomFaultsCatchVariants shows the random-fault checks can fail: flawed protocols are
-// caught within a few seeds.
+// TestRandomFaultsCatchVariants shows the random-fault checks can fail: a leader that commits
+// without a quorum is caught within a few seeds. (The other variants need a schedule this sweep
+// rarely draws, such as a majority crashing within an fsync; each has its own scenario test.)
 func TestRandomFaultsCatchVariants(t *testing.T) {
-	for _, v := range []Variant{CommitWithoutQuorum, SkipTruncateOnSync} {
+	for _, v := range []Variant{CommitWithoutQuorum} {
 		caught := ""
 		for seed := uint64(1); seed <= 40 && caught == ""; seed++ {
 			if err := randomFaults(t, seed, 3+2*int(seed%2), v); err != nil {
