@@ -333,3 +333,31 @@ func TestVariantsParse(t *testing.T) {
 		t.Error("unknown variant accepted")
 	}
 }
+
+// A server cut off from the majority serves no writes; once healed it converges (B5, A10).
+func TestMinorityServesNoWrites(t *testing.T) {
+	h := newNet(t, 5)
+	l := h.mustStable()
+	f := h.follower(l)
+	c := h.client(f)
+	h.partition([]wire.ServerID{f}, h.others(f))
+	c.xid++
+	h.send(c.cid, &wire.Request{Xid: c.xid, Req: tree.Request{Type: tree.OpCreate, Path: "/minority", ACL: tree.OpenACLUnsafe}})
+	h.run(h.now+30*time.Second, func() bool { return false })
+	if r := h.reply(c.cid, c.xid); r != nil && r.Err == tree.OK {
+		t.Fatal("a server cut off from the majority acknowledged a write")
+	}
+	if p := h.peers[f]; p.srv.serving {
+		t.Fatalf("the cut-off server still serves: %s", p.Status())
+	}
+	other := h.client(l)
+	if r := other.create("/majority", "", tree.Persistent); r.Err != tree.OK {
+		t.Fatalf("the majority cannot write: %s", r.Result.String())
+	}
+	h.heal()
+	h.mustStable()
+	h.mustConverge()
+	if h.peers[f].data.tree.Exists("/minority") || !h.peers[f].data.tree.Exists("/majority") {
+		t.Fatal("the healed server did not converge to the majority's state")
+	}
+}
