@@ -1,0 +1,28 @@
+// Package cluster runs a ZooKeeper ensemble on the simulation kernel: zab servers and zab/client
+// clients as real code on sim nodes, with the helpers a test or a scenario needs to drive them
+// (find the leader, wait for a stable ensemble, crash and restart servers, compare replicas).
+//
+// It is the only package where the kernel (sim) and the server (zab) meet (DESIGN.md, "Layers"):
+// zab is a pure state machine that never sees a connection, a timer or a disk, and sim knows
+// nothing of ZooKeeper. The glue lives here:
+//
+//   - Server hosts one zab.Peer on a sim.Node. Its boot function (run again after every restart)
+//     recovers the peer from the node's disk through zab/storage, and after every input to the
+//     peer it executes the peer's Ready exactly as zab.Ready's doc orders: disk operations, then
+//     sends, then the fsync whose completion releases AfterSync and calls Peer.Synced. One sim
+//     timer, re-armed after every input, calls Peer.Tick at Peer.Deadline.
+//   - Each server listens on three ports, as ZooKeeper does: election (3888, Fast Leader Election
+//     notifications, one outgoing connection per peer with a small send queue), quorum (2888,
+//     leader/learner packets) and client (2181).
+//   - Client host adapts zab/client's Env to a sim.Node and its blocking facade to a simulated
+//     process (sim.Proc).
+//   - Ensemble builds a world with N servers and offers Leader, RunUntilStable, NewClient, Spawn,
+//     Crash, Restart, Digests and Converged.
+//
+// Virtual time crosses the boundary as time.Duration since the start of the world (sim.Time is
+// nanoseconds since the start of the run), so the peer's clock and the kernel's agree exactly.
+//
+// Server ids: the server with index i (0-based, the order servers were added to the world) has
+// myid i+1 (wire.ServerID), as ZooKeeper numbers its servers from 1. The roster type is the one
+// place that maps sim.NodeID to wire.ServerID and back.
+package cluster

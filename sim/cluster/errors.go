@@ -1,0 +1,16 @@
+package cluster
+
+import "errors"
+
+var (
+	// ErrBadOptions is returned (wrapped, naming the field) for Options an ensemble cannot run with.
+	ErrBadOptions = errors.New("cluster: bad options")
+	// ErrNoServer is returned for a server index the ensemble does not have.
+	ErrNoServer = errors.New("cluster: no such server")
+	// ErrNotStable is returned when the ensemble did not settle (a leader in broadcast, every live
+	// server following it) before the time limit.
+	ErrNotStable = errors.New("cluster: ensemble not stable")
+	// ErrBadFrame counts in a host when a peer or a client sent bytes that do not decode; the
+	// connection that carried them is closed.
+	ErrBadFrame = errors.New("cluster: bad frame")
+)

@@ -1,0 +1,109 @@
+package cluster
+
+import (
+	"zoosim/sim"
+	"zoosim/zab"
+	"zoosim/zab/wire"
+)
+
+// quorumConn is one open quorum connection: a learner's connection to its leader, or one a
+// learner dialed to this server while it leads. The peer knows it by its Link.
+type quorumConn struct {
+	conn *sim.Conn
+	link zab.Link
+}
+
+// dialLeader carries out DialLeader: it dials the leader's quorum port and answers with QuorumUp
+// when the handshake completes, or QuorumDown with Conn 0 if it fails.
+func (inc *incarnation) dialLeader(to wire.ServerID) {
+	node, ok := inc.s.roster.node(to)
+	if !ok || to == inc.s.id {
+		inc.s.note("DialLeader to server %d, which is not a peer: reported down", to)
+		inc.later("dial-failed", func() { inc.peer.QuorumDown(inc.now(), zab.Link{Peer: to}) })
+		return
+	}
+	inc.node.Dial(node, QuorumPort, &quorumHandler{inc: inc, peer: to})
+}
+
+// acceptQuorum decides what handles a connection to the quorum port: a learner dialing this
+// server. Only servers of the ensemble may connect.
+func (inc *incarnation) acceptQuorum(c *sim.Conn) sim.ConnHandler {
+	id, ok := inc.s.roster.serverID(c.Peer())
+	if !ok || inc.halted {
+		return nil
+	}
+	return &quorumHandler{inc: inc, peer: id}
+}
+
+// quorumHandler handles both ends of quorum connections; link.Conn is 0 until the connection
+// is up.
+type quorumHandler struct {
+	inc  *incarnation
+	peer wire.ServerID
+	link zab.Link
+}
+
+func (h *quorumHandler) Connected(c *sim.Conn) {
+	inc := h.inc
+	if inc.halted {
+		c.Close()
+		return
+	}
+	h.link = zab.Link{Peer: h.peer, Conn: c.ID()}
+	inc.quorum[c.ID()] = &quorumConn{conn: c, link: h.link}
+	inc.peer.QuorumUp(inc.now(), h.link)
+	inc.drain()
+}
+
+func (h *quorumHandler) Received(c *sim.Conn, msg []byte) {
+	inc := h.inc
+	if inc.halted {
+		return
+	}
+	pkt, err := wire.DecodePacket(msg)
+	if err != nil {
+		delete(inc.quorum, c.ID())
+		inc.badFrame(c, "quorum", err)
+		inc.peer.QuorumDown(inc.now(), h.link)
+		inc.drain()
+		return
+	}
+	inc.peer.QuorumPacket(inc.now(), h.link, pkt)
+	inc.drain()
+}
+
+func (h *quorumHandler) Closed(c *sim.Conn, _ error) {
+	inc := h.inc
+	if inc.halted {
+		return
+	}
+	// A failed dial reports Conn 0 (h.link is still the zero Link's Conn); a broken connection
+	// reports its own id.
+	delete(inc.quorum, c.ID())
+	inc.peer.QuorumDown(inc.now(), zab.Link{Peer: h.peer, Conn: h.link.Conn})
+	inc.drain()
+}
+
+// sendPacket carries out SendPacket: on the connection the link names, if it is still open and
+// still the link's; otherwise the packet is dropped, as the peer expects.
+func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
+	q := inc.quorum[l.Conn]
+	if q == nil || q.link != l || pkt == nil {
+		inc.s.stats.droppedPackets++
+		return
+	}
+	if q.conn.Send(wire.AppendPacket(nil, pkt)) != nil {
+		inc.s.stats.droppedPackets++
+	}
+}
+
+// closePeer carries out ClosePeer. The peer already counts the connection as gone, so no
+// QuorumDown follows (and sim calls no Closed for an end's own Close).
+func (inc *incarnation) closePeer(l zab.Link) {
+	q := inc.quorum[l.Conn]
+	if q == nil || q.link != l {
+		return
+	}
+	delete(inc.quorum, l.Conn)
+	q.conn.Close()
+}
