@@ -352,9 +352,12 @@ func (s *server) connect(sc *sconn, req *wire.ConnectRequest) {
 		cl.nextSess++
 		id = cl.nextSess
 		cl.sessions[id] = &fsession{passwd: []byte("secret")}
+	} else if s := cl.sessions[id]; s != nil && string(s.passwd) != string(req.Passwd) {
+		s = nil
+		id = -1
 	}
 	sess := cl.sessions[id]
-	if sess == nil || sess.expired || string(sess.passwd) != string(req.Passwd) {
+	if sess == nil || sess.expired {
 		sc.send(&wire.ConnectResponse{})
 		sc.close()
 		return
