@@ -114,7 +114,7 @@ func (cn *conn) Received(frame []byte) {
 		return
 	}
 	cn.lastHeard = c.env.Now()
-	m, err := decodeFrame(frame)
+	m, err := wire.DecodeClientMessage(frame)
 	switch {
 	case !cn.tcp:
 		c.lose(cn, protocolError("frame before the connection was up"))
@@ -146,7 +146,7 @@ func (cn *conn) Closed(err error) {
 // false; callers must then stop using cn.
 func (c *Client) send(cn *conn, m wire.ClientMessage) bool {
 	cn.lastSend = c.env.Now()
-	if err := cn.conn.Send(appendFrame(nil, m)); err != nil {
+	if err := cn.conn.Send(wire.AppendClientMessage(nil, m)); err != nil {
 		c.lose(cn, fmt.Errorf("%w: send: %v", ErrConnClosed, err))
 		return false
 	}

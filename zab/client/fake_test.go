@@ -250,7 +250,7 @@ func (sc *sconn) send(m wire.ClientMessage) {
 	if sc.srv.mute {
 		return
 	}
-	sc.sendRaw(appendFrame(nil, m))
+	sc.sendRaw(wire.AppendClientMessage(nil, m))
 }
 
 // close closes the connection from the server's side.
@@ -295,7 +295,7 @@ func (s *server) dropAll() {
 
 func (s *server) receive(sc *sconn, frame []byte) {
 	cl := s.cl
-	m, err := decodeFrame(frame)
+	m, err := wire.DecodeClientMessage(frame)
 	if err != nil {
 		cl.t.Errorf("server %d: undecodable frame from the client: %v", s.id, err)
 		return

@@ -333,14 +333,14 @@ func TestBadFramesDropTheConnection(t *testing.T) {
 	}{
 		{"garbage", func() []byte { return []byte("\x00\xff garbage") }},
 		{"truncated", func() []byte {
-			f := appendFrame(nil, &wire.Reply{Xid: 1})
+			f := wire.AppendClientMessage(nil, &wire.Reply{Xid: 1})
 			return f[:len(f)/2]
 		}},
-		{"second ConnectResponse", func() []byte { return appendFrame(nil, &wire.ConnectResponse{Timeout: 1}) }},
-		{"a request", func() []byte { return appendFrame(nil, &wire.Request{Xid: 1}) }},
-		{"reply with nothing pending", func() []byte { return appendFrame(nil, &wire.Reply{Xid: 1}) }},
+		{"second ConnectResponse", func() []byte { return wire.AppendClientMessage(nil, &wire.ConnectResponse{Timeout: 1}) }},
+		{"a request", func() []byte { return wire.AppendClientMessage(nil, &wire.Request{Xid: 1}) }},
+		{"reply with nothing pending", func() []byte { return wire.AppendClientMessage(nil, &wire.Reply{Xid: 1}) }},
 		{"unknown event type", func() []byte {
-			return appendFrame(nil, &wire.Event{Type: tree.EventDataWatchRemoved, Path: "/a"})
+			return wire.AppendClientMessage(nil, &wire.Event{Type: tree.EventDataWatchRemoved, Path: "/a"})
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
