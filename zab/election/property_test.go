@@ -16,15 +16,14 @@ package election
 //     vote, at their first timer.
 //   - Convergence after faults: after a phase of arbitrary faults, with no more losses and
 //     messages faster than timers, and a host that looks again when its election led nowhere
-//     (a follower whose leader does not lead, a leader that gets no quorum of followers, as
-//     Zab's discovery would), every server follows one established leader within a bounded
+//     (a follower whose leader does not lead, a leader without a quorum of followers, as
+//     Zab's discovery and its pings would), every server follows one leader within a bounded
 //     number of timer events.
 //
 // TestPlantedFaults runs the synchronous property with broken vote orders and checks that it
 // fails: the properties can see a wrong order.
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -59,21 +58,31 @@ type propNet struct {
 	checked int                     // net.sent[:checked] passed the per-message checks
 	lastRnd map[wire.ServerID]int64 // per incarnation
 	host    map[wire.ServerID]*hostState
+	// marks counts rare paths the schedule reached (TestFaultSchedulesReachRarePaths).
+	marks map[string]int
+	// decided maps a round to the leader of the first decision seen in it.
+	decided map[int64]wire.ServerID
+	// seen: the server's current decision has been checked.
+	seen map[wire.ServerID]bool
+	// outcomeOnly turns the invariants off, to show the outcome checks catch faults alone.
+	outcomeOnly bool
 }
 
-// hostState is the property's model of what Zab does after an election (B3): a follower
-// whose leader does not lead gives up at its next check; a leader that has no quorum of
-// followers at its check gives up; a leader that has one is established for good.
+// hostState is the property's model of what Zab does after an election (B3): every
+// hostCheck, a follower whose leader does not lead gives up and looks again, and so does a
+// leader without a quorum of followers (Leader.lead's ping loop). A stale leader must give up:
+// its LEADING answers carry its vote, and if that vote beats the proposal of the LOOKING
+// servers it ends their finalize waits again and again (the wait looks at votes only).
 type hostState struct {
-	checkAt     time.Duration // next check, if settled
-	established bool
+	checkAt time.Duration // next check, if settled
 }
 
 const hostCheck = time.Second // ZooKeeper's initLimit*tickTime order of magnitude
 
 func newPropNet(c chooser, n int, tmpl Config) *propNet {
 	p := &propNet{c: c, initial: map[wire.ServerID]wire.Vote{}, lastRnd: map[wire.ServerID]int64{},
-		host: map[wire.ServerID]*hostState{}}
+		host: map[wire.ServerID]*hostState{}, marks: map[string]int{}, decided: map[int64]wire.ServerID{},
+		seen: map[wire.ServerID]bool{}}
 	p.testNet = newTestNet(n, tmpl)
 	p.log.Reset()
 	for _, s := range p.servers {
@@ -95,6 +104,7 @@ func (p *propNet) look(id wire.ServerID) {
 	s := p.srv(id)
 	s.now = p.now
 	p.host[id] = &hostState{}
+	p.seen[id] = false
 	p.testNet.look(id, p.initial[id])
 	p.log.Reset()
 }
@@ -140,8 +150,8 @@ func (p *propNet) nextEvent(withHost bool) (time.Duration, bool) {
 		if d, has := s.e.Deadline(); has {
 			consider(d)
 		}
-		if h := p.host[s.id]; withHost && s.e.State() != wire.Looking && !h.established {
-			consider(h.checkAt)
+		if withHost && s.e.State() != wire.Looking {
+			consider(p.host[s.id].checkAt)
 		}
 	}
 	return at, ok
@@ -169,33 +179,40 @@ func (p *propNet) fire(withHost bool) {
 func (p *propNet) hostChecks() {
 	for _, s := range p.servers {
 		h := p.host[s.id]
-		if s.e.State() == wire.Looking || h.established || h.checkAt > p.now {
+		if s.e.State() == wire.Looking || h.checkAt > p.now {
 			continue
 		}
+		ok := false
 		switch s.e.State() {
 		case wire.Leading:
-			followers := 1
-			for _, f := range p.servers {
-				if f != s && f.e.State() == wire.Following && f.e.Vote().Leader == s.id {
-					followers++
-				}
-			}
-			if followers >= p.quorum() {
-				h.established = true
-				continue
-			}
+			ok = len(p.followers(s.id))+1 >= p.quorum()
 		case wire.Following:
-			if p.srv(s.e.Vote().Leader).e.State() == wire.Leading {
-				h.checkAt = p.now + hostCheck
-				continue
-			}
+			ok = p.srv(s.e.Vote().Leader).e.State() == wire.Leading
+		}
+		if ok {
+			h.checkAt = p.now + hostCheck
+			continue
 		}
 		p.look(s.id)
 	}
 }
 
+// followers returns the servers that follow id.
+func (p *propNet) followers(id wire.ServerID) []wire.ServerID {
+	var fs []wire.ServerID
+	for _, f := range p.servers {
+		if f.id != id && f.e.State() == wire.Following && f.e.Vote().Leader == id {
+			fs = append(fs, f.id)
+		}
+	}
+	return fs
+}
+
 // check runs the invariants on what happened since the last check.
 func (p *propNet) check() error {
+	if p.outcomeOnly {
+		return nil
+	}
 	for _, o := range p.sent[p.checked:] {
 		n := o.N
 		if init, ok := p.initial[n.Leader]; !ok || n.Vote != init {
@@ -224,8 +241,8 @@ func (p *propNet) check() error {
 		if (d.State == wire.Leading) != (d.Leader == s.id) || e.State() != d.State && e.State() != wire.Looking {
 			return fmt.Errorf("server %d: decision %v in state %v", s.id, d, e.State())
 		}
-		if h := p.host[s.id]; !s.reported {
-			s.reported = true
+		if h := p.host[s.id]; !p.seen[s.id] {
+			p.seen[s.id] = true
 			h.checkAt = p.now + hostCheck
 			senders := map[wire.ServerID]bool{s.id: true}
 			for _, o := range p.sent {
@@ -235,6 +252,12 @@ func (p *propNet) check() error {
 			}
 			if len(senders) < p.quorum() {
 				return fmt.Errorf("server %d decided %v, sent by %d servers only", s.id, d, len(senders))
+			}
+			p.marks["via "+d.Via.String()]++
+			if l, ok := p.decided[d.Round]; ok && l != d.Leader {
+				p.marks["different leaders in one round"]++
+			} else if !ok {
+				p.decided[d.Round] = d.Leader
 			}
 		}
 	}
@@ -255,8 +278,9 @@ func (p *propNet) best() wire.Vote {
 // runSynchronous checks synchronous agreement: everyone looks at time 0 (in random order,
 // interleaved with deliveries), every message arrives before time moves, and nothing is
 // lost.
-func runSynchronous(c chooser, n int, tmpl Config) error {
+func runSynchronous(c chooser, n int, tmpl Config, outcomeOnly bool) error {
 	p := newPropNet(c, n, tmpl)
+	p.outcomeOnly = outcomeOnly
 	var unlooked []wire.ServerID
 	for _, s := range p.servers {
 		unlooked = append(unlooked, s.id)
@@ -306,6 +330,11 @@ func runSynchronous(c chooser, n int, tmpl Config) error {
 
 // runFaultsThenHeal checks the invariants under faults and convergence after them.
 func runFaultsThenHeal(c chooser, n int, tmpl Config) error {
+	_, err := faultsThenHeal(c, n, tmpl)
+	return err
+}
+
+func faultsThenHeal(c chooser, n int, tmpl Config) (map[string]int, error) {
 	jitter := rand.New(rand.NewPCG(uint64(c.intn(1<<30, "jitter-seed")), 1))
 	tmpl.Jitter = func(n int64) int64 { return jitter.Int64N(n) }
 	p := newPropNet(c, n, tmpl)
@@ -330,62 +359,52 @@ func runFaultsThenHeal(c chooser, n int, tmpl Config) error {
 		default: // a crash and restart: the round starts over
 			id := p.servers[c.intn(len(p.servers), "restart")].id
 			p.restart(id)
+			p.marks["restart"]++
 			p.lastRnd[id] = 0
 			p.look(id)
 		}
 		if err := p.check(); err != nil {
-			return err
+			return p.marks, err
 		}
 	}
 	// Heal: nothing more is lost, and messages are faster than timers.
 	for events := 0; ; events++ {
 		if err := p.settle(20000); err != nil {
-			return err
+			return p.marks, err
 		}
 		if p.converged() {
-			return nil
+			return p.marks, nil
 		}
 		if events == 60*n {
-			return fmt.Errorf("no single established leader %d timer events after the faults: %s", events, p.describe())
+			return p.marks, fmt.Errorf("no single leader %d timer events after the faults: %s", events, p.describe())
 		}
 		at, ok := p.nextEvent(true)
 		if !ok {
-			return fmt.Errorf("stuck without timers: %s", p.describe())
+			return p.marks, fmt.Errorf("stuck without timers: %s", p.describe())
 		}
 		p.now = max(p.now, at)
 		p.fire(true)
 		if err := p.check(); err != nil {
-			return err
+			return p.marks, err
 		}
 	}
 }
 
-// converged reports whether one established leader leads and everyone else follows it.
+// converged reports whether one server leads and all others follow it. The host model
+// changes nothing from there on.
 func (p *propNet) converged() bool {
-	var leader *testServer
 	for _, s := range p.servers {
-		if p.host[s.id].established && s.e.State() == wire.Leading {
-			if leader != nil {
-				return false
-			}
-			leader = s
+		if s.e.State() == wire.Leading {
+			return len(p.followers(s.id)) == len(p.servers)-1
 		}
 	}
-	if leader == nil {
-		return false
-	}
-	for _, s := range p.servers {
-		if s != leader && (s.e.State() != wire.Following || s.e.Vote().Leader != leader.id) {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 func (p *propNet) describe() string {
 	s := fmt.Sprintf("now %v initial %v;", p.now, p.initial)
 	for _, sv := range p.servers {
-		s += fmt.Sprintf(" [%d: %s est=%v]", sv.id, sv.e, p.host[sv.id].established)
+		s += fmt.Sprintf(" [%d: %s]", sv.id, sv.e)
 	}
 	return s
 }
@@ -393,7 +412,7 @@ func (p *propNet) describe() string {
 func TestPropertySynchronousAgreement(t *testing.T) {
 	for _, n := range []int{3, 5} {
 		t.Run(fmt.Sprintf("n=%d", n), rapid.MakeCheck(func(t *rapid.T) {
-			if err := runSynchronous(rapidChooser{t}, n, Config{}); err != nil {
+			if err := runSynchronous(rapidChooser{t}, n, Config{}, false); err != nil {
 				t.Fatal(err)
 			}
 		}))
@@ -412,7 +431,8 @@ func TestPropertyConvergesAfterFaults(t *testing.T) {
 
 // TestPlantedFaults shows that the synchronous property catches a wrong vote order: a
 // reversed one, and ZooKeeper's pre-1419 order (BetterWithoutEpochGuard). Each must fail on
-// one of the first seeds of a fixed PCG schedule.
+// one of the first seeds of a fixed PCG schedule, both with the invariants and with the
+// outcome check alone.
 func TestPlantedFaults(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -421,21 +441,22 @@ func TestPlantedFaults(t *testing.T) {
 		{"reversed order", func(a, b wire.Vote) bool { return b.Beats(a) }},
 		{"ZOOKEEPER-1419 order", BetterWithoutEpochGuard},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			for seed := uint64(1); seed <= 200; seed++ {
-				ch := pcgChooser{rand.New(rand.NewPCG(seed, 0))}
-				err := runSynchronous(ch, 5, Config{Better: c.better})
-				if err != nil {
-					t.Logf("caught with seed %d: %v", seed, truncate(err))
-					return
+		for _, outcomeOnly := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/outcome-only=%v", c.name, outcomeOnly), func(t *testing.T) {
+				for seed := uint64(1); seed <= 200; seed++ {
+					ch := pcgChooser{rand.New(rand.NewPCG(seed, 0))}
+					if err := runSynchronous(ch, 5, Config{Better: c.better}, outcomeOnly); err != nil {
+						t.Logf("caught with seed %d: %v", seed, truncate(err))
+						return
+					}
 				}
-			}
-			t.Fatal("the property did not catch the planted fault in 200 seeds")
-		})
+				t.Fatal("the property did not catch the planted fault in 200 seeds")
+			})
+		}
 	}
-	// The harness itself passes on the same seeds with the right order.
+	// The same seeds pass with the right order.
 	for seed := uint64(1); seed <= 50; seed++ {
-		if err := runSynchronous(pcgChooser{rand.New(rand.NewPCG(seed, 0))}, 5, Config{}); err != nil {
+		if err := runSynchronous(pcgChooser{rand.New(rand.NewPCG(seed, 0))}, 5, Config{}, false); err != nil {
 			t.Fatalf("seed %d, right order: %v", seed, err)
 		}
 	}
@@ -449,4 +470,26 @@ func truncate(err error) string {
 	return s
 }
 
-var _ = errors.New
+// TestFaultSchedulesReachRarePaths checks that the fault schedules of
+// TestPropertyConvergesAfterFaults are not vacuous: over a fixed set of PCG seeds they make
+// servers decide by each rule, restart, and decide different leaders in one round.
+func TestFaultSchedulesReachRarePaths(t *testing.T) {
+	total := map[string]int{}
+	for _, n := range []int{3, 5} {
+		for seed := uint64(1); seed <= 150; seed++ {
+			marks, err := faultsThenHeal(pcgChooser{rand.New(rand.NewPCG(seed, 7))}, n, Config{})
+			if err != nil {
+				t.Fatalf("n=%d seed %d: %v", n, seed, err)
+			}
+			for k, v := range marks {
+				total[k] += v
+			}
+		}
+	}
+	t.Logf("marks: %v", total)
+	for _, k := range []string{"via quorum", "via round", "via outofelection", "restart", "different leaders in one round"} {
+		if total[k] == 0 {
+			t.Errorf("no schedule reached %q", k)
+		}
+	}
+}
