@@ -13,7 +13,7 @@ import (
 	"zoosim/zab/wire"
 )
 
-// TestTranscripts runs the readable scenarios in testdata: each command drives a testNet of
+// TestTranscripts runs the readable scenarios in testdata/transcripts: each command drives a testNet of
 // elections, and its expected output is what the elections sent and decided meanwhile. After
 // a deliberate change of behaviour or of the output format, regenerate with
 //
@@ -41,7 +41,7 @@ import (
 // Output lines: "a->b STATE rR vote" is a notification entering the network, "a->b delivered
 // ..." one leaving it (with its effects indented below), "n decided ..." a Decision.
 func TestTranscripts(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	datadriven.Walk(t, "testdata/transcripts", func(t *testing.T, path string) {
 		var net *testNet
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if d.Cmd != "servers" && net == nil {
