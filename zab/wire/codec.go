@@ -10,7 +10,7 @@ import (
 // This file holds the binary codecs of the client protocol, the election
 // notifications and the Leader/Learner packets. The conventions are the
 // tree codec's (tree/codec.go): varints in their shortest form, zigzag for
-// signed fields, a string as a uvarint length and its bytes; trees' values
+// signed fields, a string as a uvarint length and its bytes; the tree's values
 // (requests, results, txns, auth lists) are embedded with the tree's own
 // encoders. A nullable byte slice (a password, a snapshot) is a uvarint of
 // its length plus one, 0 standing for nil, so nil and empty survive a round
@@ -125,7 +125,7 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 		r := new(Request)
 		d.kind = "request"
 		r.Xid = d.int32("xid")
-		d.request(&r.Req, "request")
+		d.request(&r.Req, "body")
 		m = r
 	case kindReply:
 		r := new(Reply)
