@@ -17,6 +17,11 @@ type ballot struct {
 // its peer epoch must: members of an established ensemble joined it at different times and
 // advertise different zxids and rounds, and since an epoch is used by one leader only, the
 // pair names the ensemble (ZOOKEEPER-1732, -1805). full re-injects the pre-1732 comparison.
+//
+// One difference from ZooKeeper 3.8: it stores recvset's FOLLOWING and LEADING entries without
+// the notification's version, and Vote.equals ignores the peer epoch when versions differ, so
+// in the same-round rule it compares those entries by leader only. Here both rules compare
+// leader and peer epoch, the comparison Vote.equals means to make.
 func sameVote(a, b ballot, full bool) bool {
 	if full || a.State == wire.Looking || b.State == wire.Looking {
 		return a.Vote == b.Vote && a.Round == b.Round

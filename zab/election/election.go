@@ -134,7 +134,9 @@ func (e *Election) Deadline() (time.Duration, bool) {
 
 // String describes the election on one line, voters in id order, for logs and transcripts:
 //
-//	LOOKING round 3 vote (2, 0x100000005, e1) recv {1:(2, 0x100000005, e1), 2:(2, 0x100000005, e1)} finalize@1.2s
+//	LOOKING round 3 vote (2, 0x5, e1) recv {1:(2, 0x5, e1), 2:(2, 0x5, e1)} finalize@1.2s
+//	LOOKING round 2 vote (1, 0x5, e1) recv {1:(1, 0x5, e1)} ooe {3:(3, 0x5, e1) r1 LEADING} retransmit@400ms
+//	FOLLOWING round 1 vote (3, 0x5, e1)
 func (e *Election) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s round %d vote %s", e.state, e.round, e.Vote())

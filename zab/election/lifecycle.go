@@ -11,11 +11,12 @@ import (
 // LOOKING, increments its round (logicalclock), proposes its initial vote and sends it to
 // every voter, itself included (zookeeper.md B2). The initial vote is (Self, lastLoggedZxid,
 // currentEpoch); a vote for another server panics. Note currentEpoch, not acceptedEpoch: the
-// order ranks the epoch of the last NEWLEADER the server accepted. A zxid of NoZxid makes
-// the server ignore LOOKING notifications for the round. The host calls Look when the server starts and whenever it falls back
-// to LOOKING (it lost its leader, or as leader lost its quorum). Notifications received
-// before the first Look are processed now, after the round started, as ZooKeeper's receive
-// queue would.
+// order ranks the epoch of the last NEWLEADER the server accepted. A zxid of NoZxid makes the
+// server ignore LOOKING notifications for the round.
+//
+// The host calls Look when the server starts and whenever it falls back to LOOKING (it lost
+// its leader, or as leader lost its quorum). Notifications received before the first Look
+// are processed now, after the round started, as ZooKeeper's receive queue would.
 func (e *Election) Look(now time.Duration, initial wire.Vote) {
 	if initial.Leader != e.cfg.Self {
 		panic(fmt.Sprintf("election: server %d: Look with a vote for %d", e.cfg.Self, initial.Leader))

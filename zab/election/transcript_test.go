@@ -13,9 +13,9 @@ import (
 	"zoosim/zab/wire"
 )
 
-// TestTranscripts runs the readable scenarios in testdata/transcripts: each command drives a testNet of
-// elections, and its expected output is what the elections sent and decided meanwhile. After
-// a deliberate change of behaviour or of the output format, regenerate with
+// TestTranscripts runs the readable scenarios in testdata/transcripts: each command drives a
+// testNet of elections, and its expected output is what the elections sent and decided
+// meanwhile. After a deliberate change of behaviour or of the output format, regenerate with
 //
 //	go test ./zab/election -run TestTranscripts -rewrite
 //
