@@ -108,16 +108,16 @@ func scanLog(b []byte, first, prev uint64) logScan {
 		}
 		rec := rest[:recordHeadSize+n]
 		if recordCRC(rec) != binary.LittleEndian.Uint32(rec[4:8]) {
-			s.problem = fmt.Sprintf("checksum mismatch at offset %d (%d bytes from there)", off, len(rest))
+			s.problem = fmt.Sprintf("damaged record at offset %d and all after it (%d bytes): checksum mismatch", off, len(rest))
 			return s
 		}
 		z := binary.LittleEndian.Uint64(rec[8:16])
 		switch {
 		case len(s.recs) == 0 && z != first:
-			s.problem = fmt.Sprintf("first record at offset %d has zxid %s, not the name's", off, hexZxid(z))
+			s.problem = fmt.Sprintf("first record and all after it (%d bytes): its zxid %s is not the name's", len(rest), hexZxid(z))
 			return s
 		case z <= last:
-			s.problem = fmt.Sprintf("record at offset %d has zxid %s, not after %s", off, hexZxid(z), hexZxid(last))
+			s.problem = fmt.Sprintf("record at offset %d and all after it (%d bytes): its zxid %s does not follow %s", off, len(rest), hexZxid(z), hexZxid(last))
 			return s
 		}
 		s.recs = append(s.recs, Record{Zxid: z, Payload: rec[recordHeadSize:]})
