@@ -15,9 +15,12 @@ import (
 // the dropped records back; the Sync that makes the cut durable removes the marker. Snapshots and
 // whole log files after zxid are removed, which is durable at once too.
 //
-// It fails with ErrTruncateTooFar, changing nothing, when the log records it would keep follow
-// a history that no remaining snapshot holds (Purge removed the log before them, keeping a
-// snapshot newer than zxid); with ErrFS when the file to cut cannot be read.
+// It fails with ErrTruncateTooFar, changing nothing, when the store cannot rebuild the state at
+// zxid: the newest snapshot at or before it is not followed by an unbroken log up to zxid
+// (Purge removed that log, keeping only snapshots newer than zxid; or a snapshot installed past
+// the log, as a SNAP sync does, hides what came before it). The ZAB peer never asks for this:
+// it refuses a TRUNC below its own snapshot. It fails with ErrFS when the file to cut cannot be
+// read.
 func (s *Store) TruncateAfter(zxid uint64) error {
 	if zxid >= s.lastZxid {
 		return nil
@@ -28,13 +31,13 @@ func (s *Store) TruncateAfter(zxid uint64) error {
 	} else if i > 0 {
 		base = s.snaps[i-1]
 	}
+	if !s.logHolds(base, zxid) {
+		return fmt.Errorf("%w: the state at %s needs the snapshot at %s and every txn after it up to %s, and the log does not hold them all",
+			ErrTruncateTooFar, hexZxid(zxid), hexZxid(base), hexZxid(zxid))
+	}
 	keep := 0 // log files that keep records
 	for keep < len(s.logs) && s.logs[keep].first <= zxid {
 		keep++
-	}
-	if keep > 0 && s.logs[0].prev > base {
-		return fmt.Errorf("%w: the log starts after zxid %s and the newest snapshot at or before %s is at %s",
-			ErrTruncateTooFar, hexZxid(s.logs[0].prev), hexZxid(zxid), hexZxid(base))
 	}
 	var cut *logFile
 	var cutAt int64
@@ -105,4 +108,24 @@ func (s *Store) addMarker(z uint64) {
 		}
 	}
 	s.markers = append(s.markers, marker{zxid: z})
+}
+
+// logHolds reports whether the log holds every txn in (base, z]: one run of log files, each
+// starting where the one before it ended, starts at or before base and reaches z. A file whose
+// prev is past the last record of the file before it starts a new run: the snapshot it followed
+// (a SNAP sync's) hides the history in between.
+func (s *Store) logHolds(base, z uint64) bool {
+	if base == z {
+		return true
+	}
+	runPrev := uint64(0)
+	for i, f := range s.logs {
+		if i == 0 || f.prev != s.logs[i-1].last {
+			runPrev = f.prev
+		}
+		if f.last >= z {
+			return runPrev <= base
+		}
+	}
+	return false
 }
