@@ -26,10 +26,12 @@ type recorder struct {
 	invokes []string
 	returns []string
 	events  []Event
+	all     []string // every hook, in order
 }
 
 func (r *recorder) OnInvoke(xid int32, req *tree.Request) {
 	r.invokes = append(r.invokes, fmt.Sprintf("%d %s", xid, req.Type))
+	r.all = append(r.all, "invoke "+r.invokes[len(r.invokes)-1])
 }
 
 func (r *recorder) OnReturn(xid int32, reply *wire.Reply, err error) {
@@ -38,9 +40,13 @@ func (r *recorder) OnReturn(xid int32, reply *wire.Reply, err error) {
 		from = "reply"
 	}
 	r.returns = append(r.returns, fmt.Sprintf("%d %s %s", xid, from, CodeOf(err)))
+	r.all = append(r.all, "return "+r.returns[len(r.returns)-1])
 }
 
-func (r *recorder) OnEvent(e Event) { r.events = append(r.events, e) }
+func (r *recorder) OnEvent(e Event) {
+	r.events = append(r.events, e)
+	r.all = append(r.all, "event "+e.String())
+}
 
 // newHarness builds a cluster of n servers; setup may change it (server
 // modes, negotiation) and the config before the client is created.
