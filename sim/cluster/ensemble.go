@@ -40,7 +40,7 @@ func New(opts Options) (*Ensemble, error) {
 	}
 	for i := range opts.Servers {
 		id := serverIDOf(i)
-		s := &Server{index: i, id: id, roster: e.roster, cfg: opts.serverConfig(id), store: opts.Storage}
+		s := &Server{index: i, id: id, roster: e.roster, cfg: opts.serverConfig(id), store: opts.Storage, traceReady: opts.TraceReady}
 		e.servers = append(e.servers, s)
 		s.node = w.AddNode(fmt.Sprintf("s%d", id), s.boot)
 		if s.node.ID() != e.roster.nodes[i] {

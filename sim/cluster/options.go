@@ -41,6 +41,10 @@ type Options struct {
 	// SessionTimeout is the session timeout Spawn's clients ask for; 0 means
 	// DefaultSessionTimeout.
 	SessionTimeout time.Duration
+	// TraceReady adds every server's Ready (disk ops, sends, fsyncs, commits) to the world's
+	// trace, one line each, for debugging a run. It changes the trace, so a run's trace hash
+	// depends on it.
+	TraceReady bool
 }
 
 // Validate returns every reason the options cannot be used, each naming its field, joined.

@@ -29,6 +29,8 @@ type Server struct {
 	// cfg is the zab config of every incarnation, but for Rand, which each boot ties to the node.
 	cfg   zab.Config
 	store storage.Options
+	// traceReady logs every Ready to the trace (Options.TraceReady).
+	traceReady bool
 
 	// cur is the running incarnation; nil before the first boot.
 	cur *incarnation
@@ -312,6 +314,9 @@ func (inc *incarnation) arm() {
 // fsync whose completion sends AfterSync and reports Synced.
 func (inc *incarnation) execute(rd zab.Ready) {
 	s := inc.s
+	if s.traceReady {
+		inc.traceReady(&rd)
+	}
 	inc.applied = append(inc.applied, rd.Committed...)
 	s.appliedTotal += int64(len(rd.Committed))
 	if err := inc.runDisk(rd.Disk); err != nil {
@@ -340,12 +345,35 @@ func (inc *incarnation) execute(rd zab.Ready) {
 			inc.halt(err)
 			return
 		}
+		if s.traceReady {
+			inc.node.Logf("synced token %d, %d after-sync", token, len(after))
+		}
 		for _, e := range after {
 			inc.send(e)
 		}
 		inc.peer.Synced(inc.now(), token)
 		inc.drain()
 	})
+}
+
+// traceReady logs one Ready, one line per item.
+func (inc *incarnation) traceReady(rd *zab.Ready) {
+	n := inc.node
+	for _, op := range rd.Disk {
+		n.Logf("ready disk %s", op)
+	}
+	for _, e := range rd.Send {
+		n.Logf("ready send %s", e)
+	}
+	if rd.Sync {
+		n.Logf("ready sync token %d", rd.SyncToken)
+	}
+	for _, e := range rd.AfterSync {
+		n.Logf("ready after-sync %s", e)
+	}
+	for _, x := range rd.Committed {
+		n.Logf("ready committed %s", x.Zxid)
+	}
 }
 
 // runDisk runs the disk ops in order; consecutive appends go to the store as one batch.
