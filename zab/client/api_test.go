@@ -340,3 +340,22 @@ func TestEventsAndRepliesKeepConnectionOrder(t *testing.T) {
 	all := h.obs.all
 	wantLog(t, all[len(all)-2:], "event NodeDataChanged /a SyncConnected", "return 3 reply OK")
 }
+
+// addWatch registers on OK and on NoNode (AddWatchRegistration), and not
+// on other codes.
+func TestAddWatchRegistration(t *testing.T) {
+	for _, code := range []tree.Code{tree.OK, tree.NoNode, tree.NoAuth} {
+		h := newHarness(t, 1, nil)
+		h.open()
+		srv := h.server()
+		srv.hold = true
+		w := NewWatcher(nil)
+		h.c.AddWatch("/a", w, tree.WatchPersistentRecursive, nil)
+		h.settle()
+		srv.reply(srv.inbox[0], code, tree.Result{})
+		h.settle()
+		if want := code != tree.NoAuth; heldAt(h.c, kindRecursive, "/a", w) != want {
+			t.Fatalf("%s: watch held %v, want %v", code, !want, want)
+		}
+	}
+}

@@ -118,6 +118,10 @@ type cluster struct {
 	nextSess tree.SessionID
 	// negotiate maps a requested timeout to the one granted (ms).
 	negotiate func(requested int32) int32
+	// rand, if set, replaces the seeded stream behind Env.Rand.
+	rand func(n int) int
+	// dialAt is the virtual time of every Dial, in order.
+	dialAt []time.Duration
 }
 
 type fnode struct {
@@ -193,12 +197,18 @@ func (e env) Now() time.Duration { return e.cl.l.now }
 func (e env) After(d time.Duration, fn func()) Timer {
 	return e.cl.l.after(d, fn)
 }
-func (e env) Rand(n int) int { return e.cl.rng.IntN(n) }
+func (e env) Rand(n int) int {
+	if e.cl.rand != nil {
+		return e.cl.rand(n)
+	}
+	return e.cl.rng.IntN(n)
+}
 func (e env) Dial(i int, h ConnHandler) Conn {
 	cl := e.cl
 	srv := cl.servers[i]
 	sc := &sconn{srv: srv, h: h}
 	cl.dials = append(cl.dials, i)
+	cl.dialAt = append(cl.dialAt, cl.l.now)
 	switch srv.mode {
 	case modeUp:
 		cl.l.after(latency, func() {

@@ -155,6 +155,55 @@ func TestConnectTimeoutTriesNextServer(t *testing.T) {
 	wantLog(t, h.takeLog(), "watcher None SyncConnected")
 }
 
+// The connect timeout restarts when the transport connection comes up
+// (ClientCnxnSocketNIO updates lastHeard on finishConnect).
+func TestConnectTimeoutRunsFromTransportConnect(t *testing.T) {
+	h := newHarness(t, 3, func(cl *cluster, _ *Config) {
+		for _, s := range cl.servers {
+			s.mute = true
+		}
+	})
+	first := h.cl.servers[h.cl.dials[0]]
+	h.l.run(5 * time.Millisecond)
+	if len(first.recv) != 1 {
+		t.Fatalf("the ConnectRequest did not arrive: %v", first.recv)
+	}
+	up := first.recvAt[0] - latency // Connected ran and the request left
+	h.l.runUntil(up + 10*time.Second - 1)
+	if h.c.LastDrop() != nil {
+		t.Fatalf("gave up before %v: %v", up+10*time.Second, h.c.LastDrop())
+	}
+	h.l.runUntil(up + 10*time.Second)
+	if h.c.Server() != -1 || !errors.Is(h.c.LastDrop(), ErrTimeout) {
+		t.Fatalf("at the connect timeout: %s, last drop %v", h.c, h.c.LastDrop())
+	}
+}
+
+// Once a connection ever came up, every attempt first waits a random
+// 0-999 ms (startConnect's sleep), on top of the spin delay after a round.
+func TestReconnectJitter(t *testing.T) {
+	h := newHarness(t, 1, nil)
+	h.open()
+	var asked []int
+	h.cl.rand = func(n int) int { asked = append(asked, n); return 123 }
+	h.server().mode = modeRefuse
+	dropped := h.l.now
+	h.server().dropAll()
+	h.l.run(5 * time.Second)
+	if len(asked) < 3 || asked[0] != 1000 {
+		t.Fatalf("rand asked for %v, want [0,1000) per attempt", asked)
+	}
+	// The close reaches the client 1 ms after the drop, each refusal 1 ms
+	// after its dial; every next dial waits the spin delay (one server:
+	// each attempt completes a round) plus the jitter.
+	ms := time.Millisecond
+	step := time.Second + 123*ms
+	at := h.cl.dialAt
+	if len(at) < 4 || at[1] != dropped+ms+step || at[2] != at[1]+ms+step || at[3] != at[2]+ms+step {
+		t.Fatalf("dials at %v, dropped at %v; want gaps of 1ms + 1s + 123ms", at, dropped)
+	}
+}
+
 func TestServerBehindRefusesAndClientTriesNext(t *testing.T) {
 	h := newHarness(t, 3, nil)
 	h.open()
