@@ -13,4 +13,7 @@ var (
 	// ErrBadFrame counts in a host when a peer or a client sent bytes that do not decode; the
 	// connection that carried them is closed.
 	ErrBadFrame = errors.New("cluster: bad frame")
+	// errBadOutput halts a server whose peer asked for something the host cannot execute (an
+	// append without a txn, zxids the store refuses): a zab bug, reported as the server's error.
+	errBadOutput = errors.New("cluster: peer output the host cannot execute")
 )

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -188,7 +187,7 @@ func (s *Server) boot(n *sim.Node) {
 func (inc *incarnation) recover() error {
 	store, rec, err := storage.Open(diskFS{inc.node}, inc.s.store)
 	if err != nil {
-		return fmt.Errorf("storage: %w", err)
+		return err // storage's errors name the package
 	}
 	inc.store = store
 	for _, line := range rec.Repairs {
@@ -382,7 +381,7 @@ func (inc *incarnation) runDisk(ops []zab.DiskOp) (err error) {
 		// The store panics on a caller bug (zxids that do not increase): that is the peer's
 		// output, so report it as the server's error instead of taking the whole run down.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("storage: %v", r)
+			err = fmt.Errorf("%w: the store refused it: %v", errBadOutput, r)
 		}
 	}()
 	st := inc.store
@@ -483,8 +482,6 @@ func (inc *incarnation) badFrame(c *sim.Conn, channel string, err error) {
 	inc.s.note("bad %s frame on c%d from %s: %v", channel, c.ID(), inc.node.World().Node(c.Peer()), err)
 	c.Close()
 }
-
-var errBadOutput = errors.New("cluster: peer output the host cannot execute")
 
 func errSidMismatch(got, want wire.ServerID) error {
 	return fmt.Errorf("%w: notification says it is from server %d, its connection is from server %d", ErrBadFrame, got, want)
