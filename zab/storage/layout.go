@@ -22,7 +22,6 @@ func zxidName(prefix string, z uint64) string { return fmt.Sprintf("%s%016x", pr
 func logName(first uint64) string  { return zxidName(logPrefix, first) }
 func snapName(z uint64) string     { return zxidName(snapPrefix, z) }
 func markerName(z uint64) string   { return zxidName(markerPrefix, z) }
-func snapTmpName(z uint64) string  { return snapName(z) + tmpSuffix }
 func epochTmpName(f string) string { return f + tmpSuffix }
 func hexZxid(z uint64) string      { return fmt.Sprintf("%#x", z) }
 func epochOf(z uint64) int64       { return int64(z >> 32) }

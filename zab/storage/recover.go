@@ -205,6 +205,18 @@ func (r *recovery) snapshots() error {
 	return nil
 }
 
+// lastRecordUpTo is the zxid of the last record in the chain that is at most z (0 if none).
+func (r *recovery) lastRecordUpTo(z uint64) uint64 {
+	for _, e := range slices.Backward(r.chain) {
+		for _, rec := range slices.Backward(e.recs) {
+			if rec.Zxid <= z {
+				return rec.Zxid
+			}
+		}
+	}
+	return 0
+}
+
 func (r *recovery) lastRecord() uint64 {
 	if n := len(r.chain); n > 0 {
 		return r.chain[n-1].lf.last
@@ -240,10 +252,9 @@ func (r *recovery) logs() error {
 			sc.problem = fmt.Sprintf("%d records after zxid %s (truncation marker %s)", len(sc.recs)-k, hexZxid(r.limit), markerName(r.limit))
 			sc.recs, sc.offs, sc.end = sc.recs[:k], sc.offs[:k], sc.offs[k]
 		}
-		if prev < r.lastRecord() {
-			r.supersede(prev, name)
-		}
-		if have := max(r.rec.SnapshotZxid, r.lastRecord()); prev > have {
+		// Only a file that survives may cut the files before it back (supersede): a cut is not
+		// durable until the next Sync, and the file is the evidence that repeats it after a crash.
+		if have := max(r.rec.SnapshotZxid, r.lastRecordUpTo(prev)); prev > have {
 			gap = name
 			r.remove(name, "follows zxid %s but the history before it ends at %s: a gap, removed", hexZxid(prev), hexZxid(have))
 			continue
@@ -255,6 +266,9 @@ func (r *recovery) logs() error {
 				r.remove(name, "%s, leaving no record: removed", sc.problem)
 			}
 			continue
+		}
+		if prev < r.lastRecord() {
+			r.supersede(prev, name)
 		}
 		if sc.problem != "" {
 			r.repair(name, "truncated %s", sc.problem)
