@@ -54,9 +54,11 @@ func (w *Watcher) call(e Event) {
 // the order the application sees the same results and events, immediately
 // before the callback or watchers concerned.
 type Observer interface {
-	// OnInvoke: a request was issued and numbered xid. Requests the client
-	// refuses before numbering them (a bad path, BadArguments) are not
-	// reported, as in Java they never reach ClientCnxn.
+	// OnInvoke: a request was issued and numbered xid; it runs inside the
+	// call, before the request is sent. req belongs to the client: copy
+	// what you keep. Requests the client refuses before numbering them (a
+	// bad path, BadArguments) are not reported, as in Java they never
+	// reach ClientCnxn.
 	OnInvoke(xid int32, req *tree.Request)
 	// OnReturn: request xid completed. reply is the server's reply when one
 	// arrived, whatever its code, and nil when the client failed the
