@@ -350,4 +350,3 @@ func (it item) String() string {
 	}
 	return fmt.Sprintf("%#x/%d", it.zxid, it.id)
 }
-
