@@ -4,9 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
+	"zoosim/sim"
+	"zoosim/tree"
+	"zoosim/zab"
 	"zoosim/zab/client"
 )
 
@@ -58,9 +62,22 @@ func crashRun(t *testing.T, seed uint64, n int) {
 		if l, ok := e.Leader(); ok && rnd.IntN(2) == 0 {
 			i = l
 		}
-		_ = e.Crash(i)
-		w.RunFor(time.Duration(rnd.Between(10, 2000)) * time.Millisecond)
-		_ = e.Restart(i)
+		id := e.Server(i).Node().ID()
+		hold := time.Duration(rnd.Between(10, 2000)) * time.Millisecond
+		switch rnd.IntN(4) {
+		case 0, 1:
+			_ = e.Crash(i)
+			w.RunFor(hold)
+			_ = e.Restart(i)
+		case 2:
+			_ = w.Isolate(id)
+			w.RunFor(hold)
+			w.Heal()
+		case 3:
+			_ = w.Pause(id)
+			w.RunFor(hold)
+			_ = w.Resume(id)
+		}
 	}
 	runProcs(t, e, 10*time.Minute, p)
 	wr.c.report(t)
@@ -85,6 +102,147 @@ func crashRun(t *testing.T, seed uint64, n int) {
 		}
 		if s.StuckDeadlines() > 0 || s.BadFrames() > 0 {
 			t.Errorf("server %d: %d stuck deadlines, %d bad frames", s.ID(), s.StuckDeadlines(), s.BadFrames())
+		}
+	}
+}
+
+// casWorker increments /counter with getData + setData(version) until it succeeded k times or
+// gave up; it counts successes and outcomes it cannot know (ConnectionLoss on the setData).
+type casWorker struct {
+	c                checker
+	ok, unknown int
+	done             bool
+}
+
+func (cw *casWorker) run(s *client.Session, k int, ephemeral string) {
+	defer func() { cw.done = true }()
+	for attempts := 0; cw.ok < k && attempts < 20*k; attempts++ {
+		if err := s.WaitConnected(); !cw.c.ok(err, "connect") {
+			return
+		}
+		if ephemeral != "" {
+			_, err := s.Create(ephemeral, nil, acl, tree.Ephemeral)
+			if err == nil || client.CodeOf(err) == tree.NodeExists {
+				ephemeral = ""
+			}
+		}
+		data, st, err := s.GetData("/counter", nil)
+		if err != nil {
+			continue
+		}
+		v, _ := strconv.Atoi(string(data))
+		_, err = s.SetData("/counter", []byte(strconv.Itoa(v+1)), st.Version)
+		switch client.CodeOf(err) {
+		case tree.OK:
+			cw.ok++
+		case tree.BadVersion:
+		case tree.ConnectionLoss:
+			cw.unknown++
+		case tree.SessionMoved:
+			// Not applied; a client should never see it (TestSessionMovedReachesClient), which
+			// that test reports.
+		default:
+			cw.c.errorf("setData /counter: %v", err)
+		}
+	}
+}
+
+// TestCASSweep: several clients increment one counter with versioned setData while servers
+// crash, restart, get isolated and paused. Afterwards the counter lies between the increments
+// acknowledged and those plus the ones whose outcome was lost, and the sessions' ephemerals
+// exist exactly while their sessions live.
+func TestCASSweep(t *testing.T) {
+	if *sweepSeeds == 0 {
+		t.Skip("a long sweep: -cluster.sweep=N runs N seeds")
+	}
+	for seed := *sweepFrom; seed < *sweepFrom+*sweepSeeds; seed++ {
+		for _, n := range []int{3, 5} {
+			t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) { casRun(t, uint64(seed), n) })
+		}
+	}
+}
+
+func casRun(t *testing.T, seed uint64, n int) {
+	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != "", Server: zab.Config{TickTime: 500 * time.Millisecond}, SessionTimeout: 4 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := e.World()
+	defer w.Close()
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w.TraceTo(f)
+	}
+	if err := e.RunUntilStable(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	creates(t, e, "setup", "/counter", "/eph")
+	workers := make([]*casWorker, 4)
+	var procs []*sim.Proc
+	for i := range workers {
+		cw := &casWorker{}
+		workers[i] = cw
+		eph := fmt.Sprintf("/eph/w%d", i)
+		procs = append(procs, e.Spawn(fmt.Sprintf("cas%d", i), func(s *client.Session) {
+			cw.run(s, 15, eph)
+			s.Close()
+		}))
+	}
+	rnd := w.Stream("faults")
+	for range 5 {
+		w.RunFor(time.Duration(rnd.Between(10, 400)) * time.Millisecond)
+		i := rnd.IntN(n)
+		if l, ok := e.Leader(); ok && rnd.IntN(2) == 0 {
+			i = l
+		}
+		id := e.Server(i).Node().ID()
+		hold := time.Duration(rnd.Between(10, 2000)) * time.Millisecond
+		switch rnd.IntN(3) {
+		case 0:
+			_ = e.Crash(i)
+			w.RunFor(hold)
+			_ = e.Restart(i)
+		case 1:
+			_ = w.Isolate(id)
+			w.RunFor(hold)
+			w.Heal()
+		case 2:
+			_ = w.Pause(id)
+			w.RunFor(hold)
+			_ = w.Resume(id)
+		}
+	}
+	runProcs(t, e, 10*time.Minute, procs...)
+	ok, unknown := 0, 0
+	for _, cw := range workers {
+		cw.c.report(t)
+		ok += cw.ok
+		unknown += cw.unknown
+	}
+	if err := e.RunUntilStable(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d increments acknowledged, %d unknown, at %v", ok, unknown, w.Now())
+	w.RunFor(10 * time.Second) // closed sessions' ephemerals go; expired ones too
+	if !e.Converged() {
+		t.Fatalf("replicas differ: %v\n%s", e.Digests(), e.Status())
+	}
+	for _, s := range e.Servers() {
+		tr := s.Peer().Tree()
+		data, _, _ := tr.Get("/counter")
+		v, _ := strconv.Atoi(string(data))
+		if v < ok || v > ok+unknown {
+			t.Errorf("server %d: counter %d, want %d acknowledged increments plus at most %d unknown", s.ID(), v, ok, unknown)
+		}
+		if kids, _ := tr.Children("/eph"); len(kids) > 0 {
+			t.Errorf("server %d: ephemerals %v outlived their closed sessions", s.ID(), kids)
+		}
+		if errs := s.Errors(); len(errs) > 0 {
+			t.Errorf("server %d errors: %v", s.ID(), errs)
 		}
 	}
 }
