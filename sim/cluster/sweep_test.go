@@ -109,9 +109,9 @@ func crashRun(t *testing.T, seed uint64, n int) {
 // casWorker increments /counter with getData + setData(version) until it succeeded k times or
 // gave up; it counts successes and outcomes it cannot know (ConnectionLoss on the setData).
 type casWorker struct {
-	c                checker
+	c           checker
 	ok, unknown int
-	done             bool
+	done        bool
 }
 
 func (cw *casWorker) run(s *client.Session, k int, ephemeral string) {
