@@ -46,8 +46,11 @@ type Recovered struct {
 //
 // Open fails, changing nothing, when an epoch check of B1 fails (ErrEpochBehind, ErrEpochOrder),
 // when an epoch file is damaged (ErrEpochFile), or when the FS fails (ErrFS). Recovered is then
-// still returned when the failure is an epoch check, describing what was found (its Repairs are
+// still returned when the failure concerns the epochs, describing what was found (its Repairs are
 // the ones Open would have made).
+//
+// Open expects the disk as a restart finds it, every file durable: its repairs are not, until
+// the first Sync, and they rely on the damage they repair being there again after a crash.
 func Open(fs FS, opts Options) (*Store, *Recovered, error) {
 	if opts.LogFileBytes < 0 {
 		panic(fmt.Sprintf("storage: negative LogFileBytes %d", opts.LogFileBytes))

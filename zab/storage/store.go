@@ -78,6 +78,13 @@ func (s *Store) CurrentEpoch() int64 { return s.currentEpoch }
 //
 // Zxids must increase and exceed LastZxid; anything else is a bug in the caller, and panics.
 func (s *Store) Append(recs ...Record) {
+	last := s.lastZxid
+	for _, r := range recs {
+		if r.Zxid <= last {
+			panic(fmt.Sprintf("storage: Append of zxid %s after %s: zxids must increase", hexZxid(r.Zxid), hexZxid(last)))
+		}
+		last = r.Zxid
+	}
 	for i := 0; i < len(recs); {
 		if s.cur == nil || s.cur.size >= s.opts.LogFileBytes {
 			s.startLog(recs[i].Zxid)
@@ -90,9 +97,6 @@ func (s *Store) Append(recs ...Record) {
 		// Every file gets at least one record, however small LogFileBytes is.
 		for one := true; i < len(recs) && (one || f.size+int64(len(b)) < s.opts.LogFileBytes); i, one = i+1, false {
 			r := recs[i]
-			if r.Zxid <= s.lastZxid {
-				panic(fmt.Sprintf("storage: Append of zxid %s after %s: zxids must increase", hexZxid(r.Zxid), hexZxid(s.lastZxid)))
-			}
 			b = appendRecord(b, r)
 			f.last, s.lastZxid = r.Zxid, r.Zxid
 		}
@@ -106,9 +110,6 @@ func (s *Store) Append(recs ...Record) {
 // startLog makes a new, empty current log file for records from first on; Append writes its
 // header with the first records.
 func (s *Store) startLog(first uint64) {
-	if first <= s.lastZxid {
-		panic(fmt.Sprintf("storage: Append of zxid %s after %s: zxids must increase", hexZxid(first), hexZxid(s.lastZxid)))
-	}
 	f := &logFile{name: logName(first), first: first, prev: s.lastZxid, last: first}
 	s.logs = append(s.logs, f)
 	s.cur = f

@@ -15,7 +15,8 @@ import (
 type atomicFile struct {
 	final, tmp string
 	zxid       uint64 // for snapshots
-	// written: the tmp holds the newest contents and no Sync has been issued since.
+	// written: the tmp exists and no Sync has been issued since it was written (or a Sync failed
+	// and left it behind).
 	// Invariant: written implies inFlight == nil and want == nil.
 	written bool
 	// inFlight is the batch whose completion renames the tmp over final.
@@ -209,11 +210,12 @@ func (s *Store) complete(b *batch) {
 		}
 		a.inFlight = nil
 		if s.err != nil {
-			// Nothing is known durable: no rename. A later batch waiting for want fails too.
+			// Nothing is known durable: no rename. A later batch waiting for want fails too. The
+			// tmp stays; written makes a later set replace it rather than append to it.
 			if a.wantBatch != nil {
 				a.wantBatch.outstanding--
 			}
-			a.want, a.wantBatch = nil, nil
+			a.want, a.wantBatch, a.written = nil, nil, true
 			return
 		}
 		if err := s.fs.Rename(a.tmp, a.final); err != nil {
