@@ -19,6 +19,10 @@
 //   - Ensemble builds a world with N servers and offers Leader, RunUntilStable, NewClient, Spawn,
 //     Crash, Restart, Digests and Converged.
 //
+// A server that cannot start (its disk fails B1's startup checks) or whose storage fails stays
+// visible: Server.Errors and Server.Status say why, and Server.Peer is nil. Options.TraceReady
+// adds every Ready the hosts execute to the world's trace, for debugging a run.
+//
 // Virtual time crosses the boundary as time.Duration since the start of the world (sim.Time is
 // nanoseconds since the start of the run), so the peer's clock and the kernel's agree exactly.
 //

@@ -50,6 +50,9 @@ func New(opts Options) (*Ensemble, error) {
 	return e, nil
 }
 
+// Close releases the world's processes; the ensemble must not be used afterwards.
+func (e *Ensemble) Close() { e.world.Close() }
+
 // World returns the simulated world, for running it and injecting faults.
 func (e *Ensemble) World() *sim.World { return e.world }
 

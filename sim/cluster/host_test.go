@@ -44,7 +44,7 @@ func TestBadFrames(t *testing.T) {
 	if !client.connected || !errors.Is(client.closedBy, sim.ErrPeerClosed) {
 		t.Errorf("client port: connected %v, closed by %v; want the server to close it", client.connected, client.closedBy)
 	}
-	if got := target.BadFrames(); got != 1 {
+	if got := target.HostStats().BadFrames; got != 1 {
 		t.Errorf("BadFrames = %d, want 1", got)
 	}
 	for port, r := range map[string]*rogue{"election": &election, "quorum": &quorum} {

@@ -89,11 +89,11 @@ func (h *quorumHandler) Closed(c *sim.Conn, _ error) {
 func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
 	q := inc.quorum[l.Conn]
 	if q == nil || q.link != l || pkt == nil {
-		inc.s.stats.droppedPackets++
+		inc.s.stats.DroppedPackets++
 		return
 	}
 	if q.conn.Send(wire.AppendPacket(nil, pkt)) != nil {
-		inc.s.stats.droppedPackets++
+		inc.s.stats.DroppedPackets++
 	}
 }
 

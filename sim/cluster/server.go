@@ -37,18 +37,20 @@ type Server struct {
 	// Across incarnations: what tests and reports read.
 	errs         []error
 	appliedTotal int64
-	stats        hostStats
+	stats        HostStats
 }
 
-// hostStats count what the host did with the peer's output and its connections' input.
-type hostStats struct {
-	// badFrames counts frames that failed to decode; each closed its connection.
-	badFrames int64
-	// droppedPackets and droppedClient count sends whose connection was gone (as the peer
-	// expects: "dropped if that connection is gone").
-	droppedPackets, droppedClient int64
-	// stuckDeadlines counts times the peer's Deadline did not move past a Tick.
-	stuckDeadlines int64
+// HostStats count, over every incarnation of a server, what its host did with the peer's output
+// and with its connections' input. Nonzero BadFrames or StuckDeadlines point at a bug.
+type HostStats struct {
+	// BadFrames counts frames that failed to decode; each closed its connection.
+	BadFrames int64
+	// DroppedPackets and DroppedClient count sends whose connection was gone, which the peer
+	// expects ("dropped if that connection is gone").
+	DroppedPackets, DroppedClient int64
+	// StuckDeadlines counts times the peer's Deadline did not move past a Tick (see
+	// maxTicksPerInstant).
+	StuckDeadlines int64
 }
 
 // incarnation is everything one boot of a server builds: the store on the disk, the peer, the
@@ -123,9 +125,9 @@ func (s *Server) Metrics() zab.Metrics {
 	return zab.Metrics{}
 }
 
-// Applied returns the txns the current incarnation applied, in zxid order (Ready.Committed). A
-// restarted server starts a new list: what it recovered from its disk is not reported again.
-// The caller must not modify the txns.
+// Applied returns the txns the latest incarnation applied, in zxid order (Ready.Committed). A
+// restarted server starts a new list: what it recovers from its disk is reported again only as
+// it applies it. The caller must not modify the txns.
 func (s *Server) Applied() []*tree.Txn {
 	if s.cur == nil {
 		return nil
@@ -140,11 +142,8 @@ func (s *Server) AppliedTotal() int64 { return s.appliedTotal }
 // refused to start (B1's checks on a damaged disk), a storage failure that halted it.
 func (s *Server) Errors() []error { return append([]error(nil), s.errs...) }
 
-// BadFrames counts frames that failed to decode on any of the server's connections.
-func (s *Server) BadFrames() int64 { return s.stats.badFrames }
-
-// StuckDeadlines counts times the peer's Deadline stayed in the past after a Tick (a zab bug).
-func (s *Server) StuckDeadlines() int64 { return s.stats.stuckDeadlines }
+// HostStats returns the host's counters.
+func (s *Server) HostStats() HostStats { return s.stats }
 
 func (s *Server) lastErr() error {
 	if len(s.errs) == 0 {
@@ -301,7 +300,7 @@ func (inc *incarnation) arm() {
 	at := kernel(d).Max(now)
 	if at == now && inc.tickAt == now && inc.ticksAt >= maxTicksPerInstant {
 		if inc.ticksAt == maxTicksPerInstant {
-			inc.s.stats.stuckDeadlines++
+			inc.s.stats.StuckDeadlines++
 			inc.s.note("zab: Deadline %v is not after the Tick at %v, %d times: timer pushed 1ms", d, virtual(now), inc.ticksAt)
 		}
 		at = now.Add(time.Millisecond)
@@ -478,7 +477,7 @@ func (inc *incarnation) halt(err error) {
 
 // badFrame closes a connection whose peer sent bytes that do not decode, and counts it.
 func (inc *incarnation) badFrame(c *sim.Conn, channel string, err error) {
-	inc.s.stats.badFrames++
+	inc.s.stats.BadFrames++
 	inc.s.note("bad %s frame on c%d from %s: %v", channel, c.ID(), inc.node.World().Node(c.Peer()), err)
 	c.Close()
 }

@@ -51,11 +51,11 @@ func (h clientHandler) Closed(c *sim.Conn, _ error) {
 func (inc *incarnation) sendClient(id uint64, m wire.ClientMessage) {
 	c := inc.clients[id]
 	if c == nil || m == nil {
-		inc.s.stats.droppedClient++
+		inc.s.stats.DroppedClient++
 		return
 	}
 	if c.Send(wire.AppendClientMessage(nil, m)) != nil {
-		inc.s.stats.droppedClient++
+		inc.s.stats.DroppedClient++
 	}
 }
 
