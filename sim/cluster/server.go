@@ -211,7 +211,12 @@ func (inc *incarnation) recover() error {
 	}
 	cfg := inc.s.cfg
 	rnd := inc.node.Rand()
-	cfg.Rand = func(n int64) int64 { return int64(rnd.Below(uint64(n))) }
+	cfg.Rand = func(n int64) int64 {
+		if n <= 0 {
+			return 0
+		}
+		return int64(rnd.Below(uint64(n)))
+	}
 	p, err := zab.NewPeer(cfg, zrec)
 	if err != nil {
 		return err
