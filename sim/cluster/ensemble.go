@@ -42,8 +42,7 @@ func New(opts Options) (*Ensemble, error) {
 		id := serverIDOf(i)
 		s := &Server{index: i, id: id, roster: e.roster, cfg: opts.serverConfig(id), store: opts.Storage, traceReady: opts.TraceReady}
 		e.servers = append(e.servers, s)
-		s.node = w.AddNode(fmt.Sprintf("s%d", id), s.boot)
-		if s.node.ID() != e.roster.nodes[i] {
+		if n := w.AddNode(fmt.Sprintf("s%d", id), s.boot); n.ID() != e.roster.nodes[i] {
 			panic("cluster: server nodes must be the world's first nodes")
 		}
 	}

@@ -43,15 +43,6 @@ func (r *roster) node(id wire.ServerID) (sim.NodeID, bool) {
 	return r.nodes[id-1], true
 }
 
-// voters lists every server id in order: the Voters of each server's zab.Config.
-func (r *roster) voters() []wire.ServerID {
-	out := make([]wire.ServerID, len(r.nodes))
-	for i := range r.nodes {
-		out[i] = wire.ServerID(i + 1)
-	}
-	return out
-}
-
 // serverIDOf is the myid of the server with index i.
 func serverIDOf(i int) wire.ServerID { return wire.ServerID(i + 1) }
 

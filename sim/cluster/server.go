@@ -166,6 +166,7 @@ func (s *Server) fail(err error) {
 // starts from a timer due now rather than inside boot, so that on the world's first boots every
 // server node exists before any of them dials another.
 func (s *Server) boot(n *sim.Node) {
+	s.node = n // the first boot runs inside AddNode, before it returns the node
 	inc := &incarnation{
 		s: s, node: n,
 		election: map[wire.ServerID]*electionOut{},

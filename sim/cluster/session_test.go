@@ -80,3 +80,33 @@ func TestSessionExpiry(t *testing.T) {
 		t.Errorf("replicas differ: %v", e.Digests())
 	}
 }
+
+// TestVariantsReachServers: Options.Variants runs on every server. Under NoEphemeralCleanup an
+// expired session's ephemeral stays, on every replica.
+func TestVariantsReachServers(t *testing.T) {
+	e := newStable(t, Options{Seed: 10, Servers: 3, Variants: []zab.Variant{zab.NoEphemeralCleanup},
+		Server: zab.Config{TickTime: 500 * time.Millisecond}, SessionTimeout: 2 * time.Second})
+	var c checker
+	p := e.Spawn("app", func(s *client.Session) {
+		if c.ok(s.WaitConnected(), "connect") {
+			_, err := s.Create("/e", nil, acl, tree.Ephemeral)
+			c.ok(err, "create /e")
+		}
+	})
+	runProcs(t, e, time.Minute, p)
+	c.report(t)
+	if err := e.World().Crash(p.Node().ID()); err != nil {
+		t.Fatal(err)
+	}
+	e.World().RunFor(10 * time.Second)
+	var expired int64
+	for _, s := range e.Servers() {
+		expired += s.Metrics().Expired
+		if !s.Peer().Tree().Exists("/e") {
+			t.Errorf("server %d: the ephemeral went with its session; the variant did not run", s.ID())
+		}
+	}
+	if expired != 1 {
+		t.Errorf("%d sessions expired, want 1", expired)
+	}
+}
