@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,20 +15,20 @@ import (
 	"zoosim/zab/client"
 )
 
+// fastSweep is how many seeds each sweep runs in a plain `go test`.
+const fastSweep = 8
+
 var (
-	sweepSeeds = flag.Int("cluster.sweep", 0, "run the crash/restart sweep over this many seeds")
-	sweepFrom  = flag.Int("cluster.sweep-from", 0, "first seed of the crash/restart sweep")
+	sweepSeeds = flag.Int("cluster.sweep", fastSweep, "run each fault sweep over this many seeds")
+	sweepFrom  = flag.Int("cluster.sweep-from", 0, "first seed of the fault sweeps")
 	traceFile  = flag.String("cluster.trace", "", "write each sweep run's trace, with every Ready, to this file (use with -run to pick one run)")
 )
 
-// TestCrashSweep is a seeded sweep behind a flag: a writer streams creates while servers crash
+// TestCrashSweep is a seeded sweep (a fast set by default, -cluster.sweep=N for more): a writer streams creates while servers crash
 // and restart, get isolated or paused (the leader half of the time); afterwards the ensemble must serve again, every
 // replica must have the same digest, and no acknowledged write may be missing. Replay one run
 // with -run 'CrashSweep/seed=N/n=M' -cluster.sweep-from=N -cluster.sweep=1 -cluster.trace=FILE.
 func TestCrashSweep(t *testing.T) {
-	if *sweepSeeds == 0 {
-		t.Skip("a long sweep: -cluster.sweep=N runs N seeds")
-	}
 	for seed := *sweepFrom; seed < *sweepFrom+*sweepSeeds; seed++ {
 		for _, n := range []int{3, 5} {
 			t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) { crashRun(t, uint64(seed), n) })
@@ -35,7 +36,23 @@ func TestCrashSweep(t *testing.T) {
 	}
 }
 
+// replayOnFailure prints, if the run fails, the command that replays it with its trace.
+func replayOnFailure(t *testing.T, seed uint64) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		parts := strings.Split(t.Name(), "/")
+		for i, p := range parts {
+			parts[i] = "^" + p + "$"
+		}
+		t.Logf("replay: go test ./sim/cluster -run '%s' -cluster.sweep-from=%d -cluster.sweep=1 -cluster.trace=trace.txt",
+			strings.Join(parts, "/"), seed)
+	})
+}
+
 func crashRun(t *testing.T, seed uint64, n int) {
+	replayOnFailure(t, seed)
 	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != ""})
 	if err != nil {
 		t.Fatal(err)
@@ -158,14 +175,11 @@ func (cw *casWorker) run(s *client.Session, k int, ephemeral string) {
 	}
 }
 
-// TestCASSweep: several clients increment one counter with versioned setData while servers
+// TestCASSweep is a seeded sweep like TestCrashSweep: several clients increment one counter with versioned setData while servers
 // crash, restart, get isolated and paused. Afterwards the counter lies between the increments
 // acknowledged and those plus the ones whose outcome was lost, and the sessions' ephemerals
 // exist exactly while their sessions live.
 func TestCASSweep(t *testing.T) {
-	if *sweepSeeds == 0 {
-		t.Skip("a long sweep: -cluster.sweep=N runs N seeds")
-	}
 	for seed := *sweepFrom; seed < *sweepFrom+*sweepSeeds; seed++ {
 		for _, n := range []int{3, 5} {
 			t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) { casRun(t, uint64(seed), n) })
@@ -174,6 +188,7 @@ func TestCASSweep(t *testing.T) {
 }
 
 func casRun(t *testing.T, seed uint64, n int) {
+	replayOnFailure(t, seed)
 	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != "", Server: zab.Config{TickTime: 500 * time.Millisecond}, SessionTimeout: 4 * time.Second})
 	if err != nil {
 		t.Fatal(err)
