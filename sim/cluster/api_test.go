@@ -13,10 +13,10 @@ import (
 
 var acl = tree.OpenACLUnsafe
 
-// TestClientAPI runs every client call against 3- and 5-server ensembles, from a simulated
+// TestClientAPI runs every client call against 3-, 5- and 7-server ensembles, from a simulated
 // process, and checks the results ZooKeeper's contract gives.
 func TestClientAPI(t *testing.T) {
-	for _, n := range []int{3, 5} {
+	for _, n := range []int{3, 5, 7} {
 		t.Run(fmt.Sprintf("servers=%d", n), func(t *testing.T) {
 			e := newStable(t, Options{Seed: uint64(10 + n), Servers: n})
 			var c checker

@@ -21,6 +21,7 @@ const fastSweep = 8
 var (
 	sweepSeeds = flag.Int("cluster.sweep", fastSweep, "run each fault sweep over this many seeds")
 	sweepFrom  = flag.Int("cluster.sweep-from", 0, "first seed of the fault sweeps")
+	tornDisks  = flag.Bool("cluster.torn", false, "sweeps run on disks that keep torn unsynced writes and land corrupt tails")
 	traceFile  = flag.String("cluster.trace", "", "write each sweep run's trace, with every Ready, to this file (use with -run to pick one run)")
 )
 
@@ -46,14 +47,24 @@ func replayOnFailure(t *testing.T, seed uint64) {
 		for i, p := range parts {
 			parts[i] = "^" + p + "$"
 		}
-		t.Logf("replay: go test ./sim/cluster -run '%s' -cluster.sweep-from=%d -cluster.sweep=1 -cluster.trace=trace.txt",
-			strings.Join(parts, "/"), seed)
+		t.Logf("replay: go test ./sim/cluster -run '%s' -cluster.sweep-from=%d -cluster.sweep=1 -cluster.torn=%v -cluster.trace=trace.txt",
+			strings.Join(parts, "/"), seed, *tornDisks)
 	})
+}
+
+// sweepSim returns the kernel options of the sweeps: the defaults, or torn disks (-cluster.torn).
+func sweepSim(seed uint64) *sim.Options {
+	so := sim.DefaultOptions(seed)
+	if *tornDisks {
+		so.Disk.Crash = sim.TornUnsynced
+		so.Disk.CorruptTail = sim.Frac(1, 2)
+	}
+	return &so
 }
 
 func crashRun(t *testing.T, seed uint64, n int) {
 	replayOnFailure(t, seed)
-	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != ""})
+	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != "", Sim: sweepSim(seed)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +200,8 @@ func TestCASSweep(t *testing.T) {
 
 func casRun(t *testing.T, seed uint64, n int) {
 	replayOnFailure(t, seed)
-	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != "", Server: zab.Config{TickTime: 500 * time.Millisecond}, SessionTimeout: 4 * time.Second})
+	e, err := New(Options{Seed: seed, Servers: n, TraceReady: *traceFile != "", Sim: sweepSim(seed),
+		Server: zab.Config{TickTime: 500 * time.Millisecond}, SessionTimeout: 4 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
