@@ -14,8 +14,9 @@
 //   - Each server listens on three ports, as ZooKeeper does: election (3888, Fast Leader Election
 //     notifications, one outgoing connection per peer with a small send queue), quorum (2888,
 //     leader/learner packets) and client (2181).
-//   - Client host adapts zab/client's Env to a sim.Node and its blocking facade to a simulated
-//     process (sim.Proc).
+//   - A client node carries one zab/client Client: its Env is the node (clock, timers, dials to
+//     the servers' client ports, the node's random stream), and its blocking Session parks a
+//     simulated process (NewWaiter: sim.NewFuture and sim.Await).
 //   - Ensemble builds a world with N servers and offers Leader, RunUntilStable, NewClient, Spawn,
 //     Crash, Restart, Digests and Converged.
 //
