@@ -25,6 +25,8 @@ type dataState struct {
 	// Invariant: committed holds applied txns in increasing zxid order, a contiguous suffix of
 	// this server's history (minCommittedLog..maxCommittedLog in B4).
 	committed []*tree.Txn
+	// committedBase is the applied zxid just before committed[0].
+	committedBase tree.Zxid
 	// sinceSnap counts txns applied since the last snapshot.
 	sinceSnap int
 }
@@ -79,21 +81,27 @@ func cmpZxid(a, b tree.Zxid) int {
 	return 0
 }
 
-// noteCommitted records an applied txn in the committed window.
-func (d *dataState) noteCommitted(x *tree.Txn, window int) {
+// noteCommitted records an applied txn in the committed window; prev is the zxid the tree was
+// at before it.
+func (d *dataState) noteCommitted(x *tree.Txn, prev tree.Zxid, window int) {
+	if len(d.committed) == 0 {
+		d.committedBase = prev
+	}
 	d.committed = append(d.committed, x)
 	if len(d.committed) > 2*window {
-		d.committed = slices.Clone(d.committed[len(d.committed)-window:])
+		cut := len(d.committed) - window
+		d.committedBase = d.committed[cut-1].Zxid
+		d.committed = slices.Clone(d.committed[cut:])
 	}
 }
 
-// committedAfter returns the committed txns after z, and whether z is itself in the window (or
-// is the window's predecessor, the applied state the window starts from).
-func (d *dataState) committedRange() (lo, hi tree.Zxid, ok bool) {
+// committedRange returns the committed window: base is the state it starts from (the zxid
+// before its first txn, which may be in an older epoch), hi its last zxid.
+func (d *dataState) committedRange() (base, hi tree.Zxid, ok bool) {
 	if len(d.committed) == 0 {
 		return 0, 0, false
 	}
-	return d.committed[0].Zxid, d.committed[len(d.committed)-1].Zxid, true
+	return d.committedBase, d.committed[len(d.committed)-1].Zxid, true
 }
 
 // truncate drops every logged txn after z (TRUNC, B4). If applied state is past z, the tree is

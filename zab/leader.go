@@ -314,7 +314,7 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 	applied := p.data.tree.LastZxid()
 	var pkts []*wire.Packet
 	mode := wire.PacketSnap
-	lo, hi, have := p.data.committedRange()
+	base, hi, have := p.data.committedRange()
 	newEpochZxid := counterOf(peer) == 0
 	switch {
 	case peer == applied:
@@ -324,7 +324,7 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 		mode = wire.PacketTrunc
 	case peer > applied && newEpochZxid:
 		mode = wire.PacketDiff
-	case have && peer >= lo-1 && peer <= hi:
+	case have && peer >= base && peer <= hi:
 		mode, pkts = l.queueCommitted(p, peer)
 	}
 	stat := p.stats.syncCounter(mode)
@@ -363,7 +363,7 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 func (l *leaderState) queueCommitted(p *Peer, peer tree.Zxid) (wire.PacketType, []*wire.Packet) {
 	var out []*wire.Packet
 	mode := wire.PacketType(0)
-	prev := p.data.committed[0].Zxid - 1 // the state the window starts from
+	prev, _, _ := p.data.committedRange() // the state the window starts from
 	if peer < p.data.committed[0].Zxid {
 		if peer != prev {
 			return wire.PacketSnap, nil

@@ -44,6 +44,10 @@ type learnerState struct {
 	awaiting []*tree.Txn
 	// toAck are txns logged at NEWLEADER that still need their ACK, sent at UPTODATE.
 	toAck []tree.Zxid
+	// epochPending holds the new epoch's txns received during sync, logged once currentEpoch
+	// is on disk; newLeaderZxid is the NEWLEADER being answered.
+	epochPending  []*tree.Txn
+	newLeaderZxid tree.Zxid
 	// touches are sessions this server's clients touched since the last PING reply.
 	touches map[tree.SessionID]int32
 }
@@ -201,6 +205,10 @@ func (p *Peer) followerProposal(pkt *wire.Packet) {
 	case fpSyncing:
 		ls.notLogged = append(ls.notLogged, x)
 	case fpNewLeaderAcked, fpBroadcast:
+		if ls.epochPending != nil {
+			ls.epochPending = append(ls.epochPending, x) // still waiting for currentEpoch
+			return
+		}
 		if last := p.data.lastLogged(); x.Zxid <= last {
 			return // a duplicate (Zab issue 2): ignore
 		}
@@ -225,6 +233,10 @@ func (p *Peer) followerCommit(z tree.Zxid) {
 	case fpSyncing:
 		ls.committed = max(ls.committed, z)
 	case fpNewLeaderAcked, fpBroadcast:
+		if ls.epochPending != nil {
+			ls.committed = max(ls.committed, z)
+			return
+		}
 		if len(ls.awaiting) == 0 || ls.awaiting[0].Zxid != z {
 			if z <= p.data.tree.LastZxid() && !p.variant.readFromUncommitted {
 				return
@@ -239,8 +251,13 @@ func (p *Peer) followerCommit(z tree.Zxid) {
 }
 
 // newLeader handles NEWLEADER (Learner.syncWithLeader step 3, 3.9.4 order): log and fsync every
-// buffered txn, apply the committed ones, persist currentEpoch only after them
+// buffered txn of older epochs, apply the committed ones, persist currentEpoch only after them
 // (ZOOKEEPER-4643/4785), then ACK once all of it is on disk (ZOOKEEPER-4646).
+//
+// Txns of the new epoch itself are logged only after currentEpoch is on disk: were they on disk
+// first, a crash in between would leave a log whose last zxid is in an epoch newer than
+// currentEpoch, and the server would refuse to start (B1, the ZOOKEEPER-1653 symptom). A torn
+// write can keep unsynced log bytes, so this takes a second fsync, not just an order of writes.
 func (p *Peer) newLeader(pkt *wire.Packet) {
 	ls := p.learner
 	if ls.phase != fpSyncing {
@@ -250,24 +267,63 @@ func (p *Peer) newLeader(pkt *wire.Packet) {
 		p.lookForLeader("NEWLEADER for another epoch")
 		return
 	}
+	var newer []*tree.Txn
 	for _, x := range ls.notLogged {
 		if x.Zxid <= p.data.lastLogged() {
 			continue
 		}
-		p.data.log = append(p.data.log, x)
-		p.disk(DiskOp{Kind: DiskAppend, Txn: x})
-		if x.Zxid <= ls.committed {
-			p.apply(x, true)
-		} else {
-			ls.awaiting = append(ls.awaiting, x)
-			ls.toAck = append(ls.toAck, x.Zxid)
+		if epochOf(x.Zxid) >= ls.newEpoch {
+			newer = append(newer, x)
+			continue
 		}
+		p.logSynced(x)
 	}
 	ls.notLogged = nil
 	p.currentEpoch = ls.newEpoch
 	p.disk(DiskOp{Kind: DiskCurrentEpoch, Epoch: ls.newEpoch})
 	ls.phase = fpNewLeaderAcked
-	p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: &wire.Packet{Type: wire.PacketAck, Zxid: pkt.Zxid}})
+	ls.newLeaderZxid = pkt.Zxid
+	if len(newer) == 0 {
+		p.ackNewLeader()
+		return
+	}
+	ls.epochPending = newer
+	p.requestSync(syncWait{learnerEpoch: true})
+	if p.variant.ackBeforeFsync {
+		p.learnerEpochDurable()
+	}
+}
+
+// logSynced logs a txn received during sync and applies it if the leader committed it.
+func (p *Peer) logSynced(x *tree.Txn) {
+	ls := p.learner
+	p.data.log = append(p.data.log, x)
+	p.disk(DiskOp{Kind: DiskAppend, Txn: x})
+	if x.Zxid <= ls.committed {
+		p.apply(x, true)
+	} else {
+		ls.awaiting = append(ls.awaiting, x)
+		ls.toAck = append(ls.toAck, x.Zxid)
+	}
+}
+
+// learnerEpochDurable logs the new epoch's txns once currentEpoch is on disk, then ACKs
+// NEWLEADER after they are too.
+func (p *Peer) learnerEpochDurable() {
+	ls := p.learner
+	if ls == nil || ls.epochPending == nil {
+		return
+	}
+	for _, x := range ls.epochPending {
+		p.logSynced(x)
+	}
+	ls.epochPending = nil
+	p.ackNewLeader()
+}
+
+func (p *Peer) ackNewLeader() {
+	ls := p.learner
+	p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: &wire.Packet{Type: wire.PacketAck, Zxid: ls.newLeaderZxid}})
 }
 
 // upToDate starts following: the txns logged at NEWLEADER are acked, and clients are served

@@ -67,7 +67,7 @@ type Peer struct {
 
 	sessionBase int64 // next session id this server hands out (ZooKeeper's initializeNextSessionId)
 	// early holds the results of txns applied before their commit (ReadFromUncommitted only).
-	early map[tree.Zxid]tree.Result
+	early map[tree.Zxid]earlyResult
 	stats stats
 }
 
@@ -77,6 +77,7 @@ type syncWait struct {
 	selfAck      tree.Zxid // leader: its own ACK for every outstanding proposal up to this zxid
 	epochDurable bool      // leader: acceptedEpoch is on disk, LEADERINFO may go out
 	newLeaderAck bool      // leader: currentEpoch is on disk, it counts its own NEWLEADER ACK
+	learnerEpoch bool      // learner: currentEpoch is on disk, the new epoch's txns may be logged
 }
 
 // NewPeer builds a server from its config and what it recovered from disk. It starts LOOKING
@@ -142,6 +143,22 @@ func (p *Peer) Start(now time.Duration) {
 
 // Role reports what the server is doing.
 func (p *Peer) Role() Role { return p.role }
+
+// Serving reports whether the server answers clients: an established leader, or a follower
+// past UPTODATE.
+func (p *Peer) Serving() bool { return p.srv.serving }
+
+// Leader returns the server this one leads or follows, once elected (whether or not it is
+// established yet).
+func (p *Peer) Leader() (wire.ServerID, bool) {
+	switch {
+	case p.leader != nil:
+		return p.cfg.ID, true
+	case p.learner != nil:
+		return p.learner.leaderID, true
+	}
+	return 0, false
+}
 
 // ID is the server's id.
 func (p *Peer) ID() wire.ServerID { return p.cfg.ID }
@@ -247,6 +264,9 @@ func (p *Peer) Synced(now time.Duration, token uint64) {
 		p.syncWaits = p.syncWaits[1:]
 		if p.leader != nil {
 			p.leader.synced(p, w)
+		}
+		if w.learnerEpoch && p.learner != nil && !p.variant.ackBeforeFsync {
+			p.learnerEpochDurable()
 		}
 	}
 }

@@ -338,11 +338,12 @@ func (s *serverState) syncDone(p *Peer, id tree.SessionID, cxid int32) {
 // apply applies a committed txn: the tree changes, watches fire, the session that sent it gets
 // its reply, and session txns take effect (FinalRequestProcessor).
 func (p *Peer) apply(x *tree.Txn, _ bool) {
-	if res, ok := p.early[x.Zxid]; ok {
+	if e, ok := p.early[x.Zxid]; ok {
 		delete(p.early, x.Zxid)
-		p.finish(x, res)
+		p.finish(x, e.prev, e.res)
 		return
 	}
+	prev := p.data.tree.LastZxid()
 	a := p.data.tree.Apply(x)
 	if a.Skipped {
 		return
@@ -354,25 +355,32 @@ func (p *Peer) apply(x *tree.Txn, _ bool) {
 	res := a.Result
 	if !p.variant.watchAfterReply {
 		p.fire(x.Zxid, a.Changes)
-		p.finish(x, res)
+		p.finish(x, prev, res)
 	} else {
 		changes := slices.Clone(a.Changes)
-		p.finish(x, res)
+		p.finish(x, prev, res)
 		p.fire(x.Zxid, changes)
 	}
+}
+
+// earlyResult is a txn applied before its commit (ReadFromUncommitted).
+type earlyResult struct {
+	res  tree.Result
+	prev tree.Zxid
 }
 
 // applyEarly is ReadFromUncommitted's flaw: the txn is applied when logged; its reply waits for
 // the commit.
 func (p *Peer) applyEarly(x *tree.Txn) {
+	prev := p.data.tree.LastZxid()
 	a := p.data.tree.Apply(x)
 	if a.Skipped {
 		return
 	}
 	if p.early == nil {
-		p.early = map[tree.Zxid]tree.Result{}
+		p.early = map[tree.Zxid]earlyResult{}
 	}
-	p.early[x.Zxid] = a.Result
+	p.early[x.Zxid] = earlyResult{res: a.Result, prev: prev}
 	p.fire(x.Zxid, a.Changes)
 }
 
@@ -389,8 +397,8 @@ func (p *Peer) fire(zxid tree.Zxid, changes []tree.Change) {
 
 // finish does what follows the tree change: bookkeeping, the reply, session effects, and the
 // periodic snapshot.
-func (p *Peer) finish(x *tree.Txn, res tree.Result) {
-	p.data.noteCommitted(x, p.cfg.CommittedLogSize)
+func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
+	p.data.noteCommitted(x, prev, p.cfg.CommittedLogSize)
 	p.rd.Committed = append(p.rd.Committed, x)
 	p.data.sinceSnap++
 	s := &p.srv
@@ -417,13 +425,15 @@ func (p *Peer) finish(x *tree.Txn, res tree.Result) {
 			p.closeClient(c)
 		}
 	case c != nil && c.state == connActive && len(c.queue) > 0 && c.queue[0].xid == x.Cxid && c.queue[0].write:
-		q := c.queue[0]
-		c.queue = c.queue[1:]
-		p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: res})
 		if res.Err == tree.SessionMoved {
+			// A connection-level error: the server closes the connection without a reply, so
+			// the client sees ConnectionLoss (FinalRequestProcessor, ZOOKEEPER-710).
 			p.closeClient(c)
 			break
 		}
+		q := c.queue[0]
+		c.queue = c.queue[1:]
+		p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: res})
 		p.drain(c)
 	}
 	if p.data.sinceSnap >= p.cfg.SnapCount {

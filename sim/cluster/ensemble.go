@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"zoosim/sim"
@@ -90,22 +89,12 @@ func (e *Ensemble) Restart(i int) error {
 	return e.world.Restart(s.node.ID())
 }
 
-// serving reads from a peer's Status whether it serves clients in broadcast, and under which
-// leader: "leading (broadcast)", or "following <id> (following)". zab has no accessor for the
-// phase yet; Status is its documented one-line description.
+// serving reports whether a peer serves clients, and under which leader.
 func serving(p *zab.Peer) (leader wire.ServerID, ok bool) {
-	f := strings.Fields(p.Status())
-	if len(f) < 4 {
+	if !p.Serving() {
 		return 0, false
 	}
-	switch {
-	case f[2] == zab.Leading.String() && f[3] == "(broadcast)":
-		return p.ID(), true
-	case f[2] == zab.Following.String() && len(f) >= 5 && f[4] == "(following)":
-		id, err := strconv.ParseInt(f[3], 10, 64)
-		return wire.ServerID(id), err == nil
-	}
-	return 0, false
+	return p.Leader()
 }
 
 // Leader returns the index of the server leading in broadcast, if exactly one server is.
