@@ -48,6 +48,7 @@ type Peer struct {
 	voters  map[wire.ServerID]int // voter → bit index in ack sets
 	now     time.Duration
 	rd      Ready
+	spare   Ready // the arrays of the previous Ready, reused by the next (Ready's doc)
 
 	role Role
 	// Invariant: acceptedEpoch >= currentEpoch (B1); both are written to disk before the
@@ -166,10 +167,15 @@ func (p *Peer) ID() wire.ServerID { return p.cfg.ID }
 // Tree is the server's applied state; callers must not modify it.
 func (p *Peer) Tree() *tree.Tree { return p.data.tree }
 
-// Ready returns what the host must do now and clears it.
+// Ready returns what the host must do now and clears it. Its Send and Disk slices are reused
+// two calls later, so the host must be done with them by then (AfterSync and Committed are
+// never reused).
 func (p *Peer) Ready() Ready {
 	rd := p.rd
-	p.rd = Ready{}
+	p.rd = Ready{Send: p.spare.Send[:0], Disk: p.spare.Disk[:0]}
+	clear(p.spare.Send[:cap(p.spare.Send)])
+	clear(p.spare.Disk[:cap(p.spare.Disk)])
+	p.spare = Ready{Send: rd.Send, Disk: rd.Disk}
 	return rd
 }
 

@@ -92,7 +92,8 @@ func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
 		inc.s.stats.DroppedPackets++
 		return
 	}
-	if q.conn.Send(wire.AppendPacket(nil, pkt)) != nil {
+	inc.scratch = wire.AppendPacket(inc.scratch[:0], pkt)
+	if q.conn.Send(inc.scratch) != nil {
 		inc.s.stats.DroppedPackets++
 	}
 }

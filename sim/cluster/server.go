@@ -76,6 +76,10 @@ type incarnation struct {
 	// draining is set while drain runs: a store callback that runs inside Sync must not start a
 	// second drain; the running one picks up what it produced.
 	draining bool
+	// scratch is the encode buffer for outgoing frames and log records: the kernel copies
+	// every message it is given, and the store copies every record into its file, so one
+	// buffer serves every send.
+	scratch []byte
 	// halted is set when the software stopped (a boot or disk error): like a process that exited,
 	// it takes no input and sends nothing more.
 	halted bool
@@ -391,12 +395,18 @@ func (inc *incarnation) runDisk(ops []zab.DiskOp) (err error) {
 	}()
 	st := inc.store
 	var recs []storage.Record
+	// Payloads are encoded one after another into scratch; a payload keeps pointing at the
+	// array it was written to even when a later append moves scratch, and the store copies
+	// them all before flush returns.
+	arena := inc.scratch[:0]
 	flush := func() {
 		if len(recs) > 0 {
 			st.Append(recs...)
 			recs = recs[:0]
+			arena = arena[:0]
 		}
 	}
+	defer func() { inc.scratch = arena[:0] }()
 	for _, op := range ops {
 		if op.Kind != zab.DiskAppend {
 			flush()
@@ -406,7 +416,9 @@ func (inc *incarnation) runDisk(ops []zab.DiskOp) (err error) {
 			if op.Txn == nil {
 				return fmt.Errorf("%w: append without a txn", errBadOutput)
 			}
-			recs = append(recs, storage.Record{Zxid: uint64(op.Txn.Zxid), Payload: tree.AppendTxn(nil, op.Txn)})
+			start := len(arena)
+			arena = tree.AppendTxn(arena, op.Txn)
+			recs = append(recs, storage.Record{Zxid: uint64(op.Txn.Zxid), Payload: arena[start:len(arena):len(arena)]})
 		case zab.DiskTruncate:
 			if err := st.TruncateAfter(uint64(op.Zxid)); err != nil {
 				return err

@@ -54,7 +54,8 @@ func (inc *incarnation) sendClient(id uint64, m wire.ClientMessage) {
 		inc.s.stats.DroppedClient++
 		return
 	}
-	if c.Send(wire.AppendClientMessage(nil, m)) != nil {
+	inc.scratch = wire.AppendClientMessage(inc.scratch[:0], m)
+	if c.Send(inc.scratch) != nil {
 		inc.s.stats.DroppedClient++
 	}
 }

@@ -12,6 +12,8 @@ import (
 // ClientCnxn and its two threads folded into one object driven by an event
 // loop. It is not safe for concurrent use; everything runs on the loop.
 type Client struct {
+	// scratch is the encode buffer for outgoing frames (Conn.Send copies).
+	scratch []byte
 	env Env
 	cfg Config
 	def *Watcher // wraps cfg.Watcher

@@ -146,7 +146,8 @@ func (cn *conn) Closed(err error) {
 // false; callers must then stop using cn.
 func (c *Client) send(cn *conn, m wire.ClientMessage) bool {
 	cn.lastSend = c.env.Now()
-	if err := cn.conn.Send(wire.AppendClientMessage(nil, m)); err != nil {
+	c.scratch = wire.AppendClientMessage(c.scratch[:0], m)
+	if err := cn.conn.Send(c.scratch); err != nil {
 		c.lose(cn, fmt.Errorf("%w: send: %v", ErrConnClosed, err))
 		return false
 	}

@@ -38,7 +38,8 @@ type Timer interface {
 // channel).
 type Conn interface {
 	// Send queues one frame. An error means the connection is broken; the
-	// client then drops it as if Closed had been delivered.
+	// client then drops it as if Closed had been delivered. Send must not
+	// keep frame after it returns: the client reuses the buffer.
 	Send(frame []byte) error
 	// Close closes the connection. The client ignores anything the host
 	// still delivers for a connection it has closed, and may call Close on
