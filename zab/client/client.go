@@ -14,9 +14,9 @@ import (
 type Client struct {
 	// scratch is the encode buffer for outgoing frames (Conn.Send copies).
 	scratch []byte
-	env Env
-	cfg Config
-	def *Watcher // wraps cfg.Watcher
+	env     Env
+	cfg     Config
+	def     *Watcher // wraps cfg.Watcher
 
 	state State
 	// closing is set by Close, as ClientCnxn.closing: later requests fail
