@@ -84,7 +84,7 @@ func (p *Peer) becomeLeader() {
 	// The leader's whole log is its initial history (B3, "the implementation relies on FLE
 	// having elected the most up-to-date server"): apply what it logged but never saw committed.
 	for _, x := range p.data.pending() {
-		p.apply(x, false)
+		p.apply(x)
 	}
 	l := &leaderState{
 		phase:        leaderDiscovery,
@@ -564,7 +564,7 @@ func (l *leaderState) tryCommit(p *Peer) {
 			}
 		}
 		l.prep.Committed(z)
-		p.apply(pr.txn, true)
+		p.apply(pr.txn)
 		if syncs, ok := l.pendingSyncs[z]; ok {
 			delete(l.pendingSyncs, z)
 			for _, f := range syncs {

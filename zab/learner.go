@@ -191,7 +191,7 @@ func (p *Peer) syncMode(pkt *wire.Packet) {
 	}
 	// What this server logged up to here is part of the leader's history: apply it.
 	for _, x := range p.data.pending() {
-		p.apply(x, false)
+		p.apply(x)
 	}
 }
 
@@ -246,7 +246,7 @@ func (p *Peer) followerCommit(z tree.Zxid) {
 		}
 		x := ls.awaiting[0]
 		ls.awaiting = ls.awaiting[1:]
-		p.apply(x, true)
+		p.apply(x)
 	}
 }
 
@@ -300,7 +300,7 @@ func (p *Peer) logSynced(x *tree.Txn) {
 	p.data.log = append(p.data.log, x)
 	p.disk(DiskOp{Kind: DiskAppend, Txn: x})
 	if x.Zxid <= ls.committed {
-		p.apply(x, true)
+		p.apply(x)
 	} else {
 		ls.awaiting = append(ls.awaiting, x)
 		ls.toAck = append(ls.toAck, x.Zxid)

@@ -337,7 +337,7 @@ func (s *serverState) syncDone(p *Peer, id tree.SessionID, cxid int32) {
 
 // apply applies a committed txn: the tree changes, watches fire, the session that sent it gets
 // its reply, and session txns take effect (FinalRequestProcessor).
-func (p *Peer) apply(x *tree.Txn, _ bool) {
+func (p *Peer) apply(x *tree.Txn) {
 	if e, ok := p.early[x.Zxid]; ok {
 		delete(p.early, x.Zxid)
 		p.finish(x, e.prev, e.res)
