@@ -60,8 +60,10 @@ type leaderState struct {
 	summaryEpoch int64
 	summaryZxid  tree.Zxid
 
-	// Invariant: learners is keyed by the host's connection id.
+	// Invariant: learners is keyed by the host's connection id; sorted is nil or holds the same
+	// learners in connection order.
 	learners map[uint64]*learnerHandler
+	sorted   []*learnerHandler
 
 	nextPing      time.Duration
 	lastProposed  tree.Zxid
@@ -112,20 +114,18 @@ func (p *Peer) bit(id wire.ServerID) uint64 {
 
 func (p *Peer) quorumOf(set uint64) bool { return p.cfg.quorum(bits.OnesCount64(set)) }
 
+// sortedLearners returns the learners in connection order; the list is rebuilt only when a
+// learner comes or goes, since every proposal and commit walks it.
 func (l *leaderState) sortedLearners() []*learnerHandler {
+	if l.sorted != nil || len(l.learners) == 0 {
+		return l.sorted
+	}
 	out := make([]*learnerHandler, 0, len(l.learners))
 	for _, lh := range l.learners {
 		out = append(out, lh)
 	}
-	slices.SortFunc(out, func(a, b *learnerHandler) int {
-		if a.link.Conn < b.link.Conn {
-			return -1
-		}
-		if a.link.Conn > b.link.Conn {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b *learnerHandler) int { return cmpU64(a.link.Conn, b.link.Conn) })
+	l.sorted = out
 	return out
 }
 
@@ -143,6 +143,7 @@ func (l *leaderState) accept(p *Peer, link Link) {
 		p.send(Envelope{Kind: ClosePeer, Link: old.link})
 	}
 	l.learners[link.Conn] = &learnerHandler{link: link, sid: link.Peer, lastHeard: p.now}
+	l.sorted = nil
 }
 
 func (l *leaderState) findSid(sid wire.ServerID) *learnerHandler {
@@ -160,6 +161,7 @@ func (l *leaderState) drop(p *Peer, link Link) {
 		return
 	}
 	delete(l.learners, link.Conn)
+	l.sorted = nil
 	b := p.bit(lh.sid)
 	if l.phase == leaderDiscovery {
 		l.electing &^= b
