@@ -77,10 +77,16 @@ func execute(o runOptions, out io.Writer) (*result, error) {
 				default:
 					i := r.IntN(len(mine))
 					p := mine[i]
-					if err = s.Delete(p, -1); err == nil || client.CodeOf(err) == tree.NoNode {
+					err = s.Delete(p, -1)
+					switch {
+					case err == nil || client.CodeOf(err) == tree.NoNode:
 						live[p] = false
-						mine = slices.Delete(mine, i, i+1)
+					default:
+						// The outcome is unknown (the connection broke after the delete was
+						// sent): the path may or may not exist, so it is no longer checked.
+						delete(live, p)
 					}
+					mine = slices.Delete(mine, i, i+1)
 				}
 				if err == nil {
 					res.acked++
