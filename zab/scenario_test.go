@@ -126,12 +126,7 @@ func TestFiveServersServeTheAPI(t *testing.T) {
 func TestWatchEventPrecedesReply(t *testing.T) {
 	for _, v := range []Variant{"", WatchAfterReply} {
 		t.Run(string(v)+"default", func(t *testing.T) {
-			var h *net
-			if v == "" {
-				h = newNet(t, 3)
-			} else {
-				h = newNet(t, 3, v)
-			}
+			h := newNet(t, 3, variants(v)...)
 			l := h.mustStable()
 			c := h.client(h.follower(l))
 			c.create("/w", "a", tree.Persistent)
@@ -189,11 +184,7 @@ func TestLeaderCrashKeepsCommittedWrites(t *testing.T) {
 func TestUncommittedTxnIsTruncated(t *testing.T) {
 	for _, v := range []Variant{"", SkipTruncateOnSync} {
 		t.Run(string(v), func(t *testing.T) {
-			var vs []Variant
-			if v != "" {
-				vs = append(vs, v)
-			}
-			h := newNet(t, 3, vs...)
+			h := newNet(t, 3, variants(v)...)
 			l := h.mustStable()
 			c := h.client(l)
 			c.create("/a", "1", tree.Persistent)
@@ -256,11 +247,7 @@ func TestLaggingFollowerGetsSnapshot(t *testing.T) {
 func TestSessionExpiryDeletesEphemerals(t *testing.T) {
 	for _, v := range []Variant{"", NoEphemeralCleanup} {
 		t.Run(string(v), func(t *testing.T) {
-			var vs []Variant
-			if v != "" {
-				vs = append(vs, v)
-			}
-			h := newNet(t, 3, vs...)
+			h := newNet(t, 3, variants(v)...)
 			l := h.mustStable()
 			c := h.client(h.follower(l))
 			c.create("/eph", "", tree.Ephemeral)
