@@ -97,8 +97,8 @@ func (h *net) partition(a, b []wire.ServerID) {
 			h.blocked[[2]wire.ServerID{y, x}] = true
 		}
 	}
-	for cid, c := range h.conns {
-		if c.open && !c.client && (h.blocked[[2]wire.ServerID{c.a, c.b}]) {
+	for _, cid := range h.connIDs() {
+		if c := h.conns[cid]; c.open && !c.client && (h.blocked[[2]wire.ServerID{c.a, c.b}]) {
 			h.breakConn(cid)
 		}
 	}
@@ -108,8 +108,8 @@ func (h *net) heal() { clear(h.blocked) }
 
 func (h *net) crash(id wire.ServerID) {
 	delete(h.peers, id)
-	for cid, c := range h.conns {
-		if c.open && (c.a == id || c.b == id) {
+	for _, cid := range h.connIDs() {
+		if c := h.conns[cid]; c.open && (c.a == id || c.b == id) {
 			h.breakConn(cid)
 		}
 	}
@@ -441,4 +441,15 @@ func (h *net) describe(from wire.ServerID, e Envelope) string {
 		return fmt.Sprintf("%d→client c%d %s", from, e.Conn, clientString(e.Client))
 	}
 	return fmt.Sprintf("%d: %s", from, e)
+}
+
+// connIDs returns the connection ids in creation order, so that breaking connections queues
+// their notices in the same order on every run.
+func (h *net) connIDs() []uint64 {
+	ids := make([]uint64, 0, len(h.conns))
+	for id := range h.conns {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
