@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ func benchEnsemble(b *testing.B, servers int) {
 	const clients, paths, window = 50, 10, 10 * time.Second
 	var ops int
 	var lat []time.Duration
+	var mallocs, bytes uint64
+	var before, after runtime.MemStats
 	b.ResetTimer()
 	b.StopTimer()
 	for i := 0; i < b.N; i++ {
@@ -79,9 +82,13 @@ func benchEnsemble(b *testing.B, servers int) {
 				}
 			})
 		}
+		runtime.ReadMemStats(&before)
 		b.StartTimer()
 		w.RunUntil(end)
 		b.StopTimer()
+		runtime.ReadMemStats(&after)
+		mallocs += after.Mallocs - before.Mallocs
+		bytes += after.TotalAlloc - before.TotalAlloc
 		e.Close()
 	}
 	wall := b.Elapsed().Seconds()
@@ -89,6 +96,10 @@ func benchEnsemble(b *testing.B, servers int) {
 		b.ReportMetric(float64(ops)/wall, "ops/wall-s")
 	}
 	b.ReportMetric(float64(ops)/(float64(b.N)*window.Seconds()), "ops/virtual-s")
+	if ops > 0 {
+		b.ReportMetric(float64(mallocs)/float64(ops), "allocs/client-op")
+		b.ReportMetric(float64(bytes)/float64(ops), "B/client-op")
+	}
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		var sum time.Duration
