@@ -182,7 +182,7 @@ func (h *net) drain(id wire.ServerID) {
 		h.dispatch(id, e)
 	}
 	if rd.Sync {
-		after, token, gen := rd.AfterSync, rd.SyncToken, p
+		after, token, gen := slices.Clone(rd.AfterSync), rd.SyncToken, p
 		h.later = append(h.later, timed{at: h.now + fsyncLatency, f: func() {
 			if h.peers[id] != gen {
 				return
@@ -246,7 +246,7 @@ func (h *net) dispatch(from wire.ServerID, e Envelope) {
 		cid := e.Link.Conn
 		h.queue = append(h.queue, func() {
 			if p, ok := h.peers[to]; ok && h.conns[cid].open {
-				p.QuorumPacket(h.now, Link{Peer: from, Conn: cid}, pkt)
+				p.QuorumPacket(h.now, Link{Peer: from, Conn: cid}, &pkt)
 				h.drain(to)
 			}
 		})
@@ -436,7 +436,7 @@ func (h *net) describe(from wire.ServerID, e Envelope) string {
 				to = c.b
 			}
 		}
-		return fmt.Sprintf("%d→%d %s", from, to, e.Packet)
+		return fmt.Sprintf("%d→%d %s", from, to, e.Packet.String())
 	case SendClient:
 		return fmt.Sprintf("%d→client c%d %s", from, e.Conn, clientString(e.Client))
 	}

@@ -167,15 +167,18 @@ func (p *Peer) ID() wire.ServerID { return p.cfg.ID }
 // Tree is the server's applied state; callers must not modify it.
 func (p *Peer) Tree() *tree.Tree { return p.data.tree }
 
-// Ready returns what the host must do now and clears it. Its Send and Disk slices are reused
-// two calls later, so the host must be done with them by then (AfterSync and Committed are
-// never reused).
+// Ready returns what the host must do now and clears it. Its slices are reused two calls
+// later, so the host must be done with them by then: a host keeps its own copy of AfterSync
+// until the fsync completes. (The txns Committed points to are never reused.)
 func (p *Peer) Ready() Ready {
 	rd := p.rd
-	p.rd = Ready{Send: p.spare.Send[:0], Disk: p.spare.Disk[:0]}
-	clear(p.spare.Send[:cap(p.spare.Send)])
-	clear(p.spare.Disk[:cap(p.spare.Disk)])
-	p.spare = Ready{Send: rd.Send, Disk: rd.Disk}
+	s := &p.spare
+	clear(s.Send[:cap(s.Send)])
+	clear(s.Disk[:cap(s.Disk)])
+	clear(s.AfterSync[:cap(s.AfterSync)])
+	clear(s.Committed[:cap(s.Committed)])
+	p.rd = Ready{Send: s.Send[:0], Disk: s.Disk[:0], AfterSync: s.AfterSync[:0], Committed: s.Committed[:0]}
+	p.spare = Ready{Send: rd.Send, Disk: rd.Disk, AfterSync: rd.AfterSync, Committed: rd.Committed}
 	return rd
 }
 
@@ -304,8 +307,10 @@ func (p *Peer) sendDurable(e Envelope) {
 
 func (p *Peer) send(e Envelope) { p.rd.Send = append(p.rd.Send, e) }
 
+// sendPacket queues pkt for the learner or leader at l. The envelope holds a copy, so callers
+// pass literals that stay on the stack.
 func (p *Peer) sendPacket(l Link, pkt *wire.Packet) {
-	p.rd.Send = append(p.rd.Send, Envelope{Kind: SendPacket, Link: l, Packet: pkt})
+	p.rd.Send = append(p.rd.Send, Envelope{Kind: SendPacket, Link: l, Packet: *pkt})
 }
 
 func (p *Peer) disk(op DiskOp) { p.rd.Disk = append(p.rd.Disk, op) }

@@ -103,7 +103,7 @@ type Envelope struct {
 	Link         Link          // packet, close peer
 	Conn         uint64        // client frame, close client
 	Notification wire.Notification
-	Packet       *wire.Packet
+	Packet       wire.Packet
 	Client       wire.ClientMessage
 }
 
@@ -114,7 +114,7 @@ func (e Envelope) String() string {
 	case DialLeader:
 		return fmt.Sprintf("dial %d", e.To)
 	case SendPacket:
-		return fmt.Sprintf("send %s: %s", e.Link, e.Packet)
+		return fmt.Sprintf("send %s: %s", e.Link, e.Packet.String())
 	case ClosePeer:
 		return fmt.Sprintf("close %s", e.Link)
 	case SendClient:

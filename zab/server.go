@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"zoosim/internal/fifo"
 	"zoosim/tree"
 	"zoosim/zab/wire"
 )
@@ -35,7 +36,7 @@ type clientConn struct {
 	// Invariant: queue holds the session's unanswered requests in arrival order, and its head
 	// is never a read (reads at the head are answered at once): replies leave in FIFO order,
 	// errors included (A13.3).
-	queue []queued
+	queue fifo.Queue[queued]
 }
 
 // serverState is the client-facing ZooKeeperServer of one Peer: connections, per-session
@@ -255,7 +256,7 @@ func (p *Peer) request(c *clientConn, m *wire.Request) {
 		return
 	}
 	q := queued{xid: m.Xid, req: m.Req, write: isWrite(m.Req.Type), arrived: p.now}
-	c.queue = append(c.queue, q)
+	c.queue.Push(q)
 	p.stats.requests++
 	if q.write {
 		f := &wire.Forward{Session: c.session, Cxid: m.Xid, Owner: p.cfg.ID, Req: m.Req, Auth: c.auth}
@@ -286,9 +287,8 @@ func (p *Peer) touch(c *clientConn) {
 
 // drain answers the reads at the head of a session's queue.
 func (p *Peer) drain(c *clientConn) {
-	for len(c.queue) > 0 && !c.queue[0].write {
-		q := c.queue[0]
-		c.queue = c.queue[1:]
+	for c.queue.Len() > 0 && !c.queue.Front().write {
+		q := c.queue.Pop()
 		p.answerRead(c, q)
 		if p.srv.conns[c.id] != c {
 			return
@@ -326,11 +326,10 @@ func (p *Peer) reply(c *clientConn, q queued, r *wire.Reply) {
 // processed the sync (A10).
 func (s *serverState) syncDone(p *Peer, id tree.SessionID, cxid int32) {
 	c, ok := s.bySession[id]
-	if !ok || len(c.queue) == 0 || c.queue[0].xid != cxid || c.queue[0].req.Type != tree.OpSync {
+	if !ok || c.queue.Len() == 0 || c.queue.Front().xid != cxid || c.queue.Front().req.Type != tree.OpSync {
 		return
 	}
-	q := c.queue[0]
-	c.queue = c.queue[1:]
+	q := c.queue.Pop()
 	p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Result: tree.Result{Type: tree.OpSync, Path: q.req.Path}})
 	p.drain(c)
 }
@@ -417,22 +416,20 @@ func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
 			p.leader.sessions.remove(x.Session)
 		}
 		if c != nil {
-			if len(c.queue) > 0 && c.queue[0].xid == x.Cxid && c.queue[0].req.Type == tree.OpCloseSession {
-				q := c.queue[0]
-				c.queue = c.queue[1:]
+			if c.queue.Len() > 0 && c.queue.Front().xid == x.Cxid && c.queue.Front().req.Type == tree.OpCloseSession {
+				q := c.queue.Pop()
 				p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: x.Zxid, Result: res})
 			}
 			p.closeClient(c)
 		}
-	case c != nil && c.state == connActive && len(c.queue) > 0 && c.queue[0].xid == x.Cxid && c.queue[0].write:
+	case c != nil && c.state == connActive && c.queue.Len() > 0 && c.queue.Front().xid == x.Cxid && c.queue.Front().write:
 		if res.Err == tree.SessionMoved {
 			// A connection-level error: the server closes the connection without a reply, so
 			// the client sees ConnectionLoss (FinalRequestProcessor, ZOOKEEPER-710).
 			p.closeClient(c)
 			break
 		}
-		q := c.queue[0]
-		c.queue = c.queue[1:]
+		q := c.queue.Pop()
 		p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: res})
 		p.drain(c)
 	}

@@ -76,7 +76,7 @@ func (p *Peer) Metrics() Metrics {
 		m.LatencyAvg = s.latSum / time.Duration(s.latN)
 	}
 	for _, c := range p.srv.conns {
-		m.OutstandingRequests += len(c.queue)
+		m.OutstandingRequests += c.queue.Len()
 	}
 	ids := p.data.tree.Sessions()
 	m.Sessions = len(ids)

@@ -88,7 +88,7 @@ func (h *quorumHandler) Closed(c *sim.Conn, _ error) {
 // still the link's; otherwise the packet is dropped, as the peer expects.
 func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
 	q := inc.quorum[l.Conn]
-	if q == nil || q.link != l || pkt == nil {
+	if q == nil || q.link != l {
 		inc.s.stats.DroppedPackets++
 		return
 	}

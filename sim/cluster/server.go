@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"zoosim/internal/fifo"
 	"zoosim/sim"
 	"zoosim/tree"
 	"zoosim/zab"
@@ -80,6 +81,13 @@ type incarnation struct {
 	// every message it is given, and the store copies every record into its file, so one
 	// buffer serves every send.
 	scratch []byte
+	// afterSync holds the AfterSync envelopes of the fsyncs in flight, oldest first, and
+	// syncing the fsyncs themselves; the store completes Syncs in the order they were issued.
+	// Invariant: afterSync holds exactly the sum of syncing's counts.
+	afterSync fifo.Queue[zab.Envelope]
+	syncing   fifo.Queue[pendingSync]
+	// onSynced is inc.synced as a func value, made once: the store takes one per Sync.
+	onSynced func(error)
 	// halted is set when the software stopped (a boot or disk error): like a process that exited,
 	// it takes no input and sends nothing more.
 	halted bool
@@ -331,8 +339,8 @@ func (inc *incarnation) execute(rd zab.Ready) {
 		inc.halt(err)
 		return
 	}
-	for _, e := range rd.Send {
-		inc.send(e)
+	for i := range rd.Send {
+		inc.send(&rd.Send[i])
 	}
 	if !rd.Sync {
 		if len(rd.AfterSync) > 0 {
@@ -344,24 +352,44 @@ func (inc *incarnation) execute(rd zab.Ready) {
 			return
 		}
 	}
-	after, token := rd.AfterSync, rd.SyncToken
-	inc.store.Sync(func(err error) {
-		if inc.halted {
-			return
-		}
-		if err != nil {
-			inc.halt(err)
-			return
-		}
-		if s.traceReady {
-			inc.node.Logf("synced token %d, %d after-sync", token, len(after))
-		}
-		for _, e := range after {
-			inc.send(e)
-		}
-		inc.peer.Synced(inc.now(), token)
-		inc.drain()
-	})
+	// The peer reuses rd's slices two Readys later: keep the envelopes until the fsync is done.
+	for i := range rd.AfterSync {
+		inc.afterSync.Push(rd.AfterSync[i])
+	}
+	inc.syncing.Push(pendingSync{token: rd.SyncToken, after: len(rd.AfterSync)})
+	if inc.onSynced == nil {
+		inc.onSynced = inc.synced
+	}
+	inc.store.Sync(inc.onSynced)
+}
+
+// pendingSync is one fsync the peer asked for: its token, and how many AfterSync envelopes wait
+// for it at the front of incarnation.afterSync.
+type pendingSync struct {
+	token uint64
+	after int
+}
+
+// synced completes the oldest fsync in flight: its AfterSync envelopes go out, then the peer
+// learns the token is durable.
+func (inc *incarnation) synced(err error) {
+	if inc.halted {
+		return
+	}
+	if err != nil {
+		inc.halt(err)
+		return
+	}
+	ps := inc.syncing.Pop()
+	if inc.s.traceReady {
+		inc.node.Logf("synced token %d, %d after-sync", ps.token, ps.after)
+	}
+	for range ps.after {
+		e := inc.afterSync.Pop()
+		inc.send(&e)
+	}
+	inc.peer.Synced(inc.now(), ps.token)
+	inc.drain()
 }
 
 // traceReady logs one Ready, one line per item.
@@ -442,14 +470,14 @@ func (inc *incarnation) runDisk(ops []zab.DiskOp) (err error) {
 }
 
 // send carries out one envelope.
-func (inc *incarnation) send(e zab.Envelope) {
+func (inc *incarnation) send(e *zab.Envelope) {
 	switch e.Kind {
 	case zab.SendNotification:
 		inc.notify(e.To, e.Notification)
 	case zab.DialLeader:
 		inc.dialLeader(e.To)
 	case zab.SendPacket:
-		inc.sendPacket(e.Link, e.Packet)
+		inc.sendPacket(e.Link, &e.Packet)
 	case zab.ClosePeer:
 		inc.closePeer(e.Link)
 	case zab.SendClient:
