@@ -340,7 +340,9 @@ func (p *Peer) QuorumDown(now time.Duration, l Link) {
 	}
 }
 
-// QuorumPacket delivers a packet that arrived on quorum connection l.
+// QuorumPacket delivers a packet that arrived on quorum connection l. The peer keeps nothing of
+// *pkt itself past the call (it may keep what pkt points to), so a host can decode every packet
+// into one struct.
 func (p *Peer) QuorumPacket(now time.Duration, l Link, pkt *wire.Packet) {
 	p.now = now
 	switch {

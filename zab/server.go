@@ -128,7 +128,8 @@ func (p *Peer) closeClient(c *clientConn) {
 	p.srv.drop(c.id)
 }
 
-// ClientMessage handles a frame from a client.
+// ClientMessage handles a frame from a client. The peer keeps nothing of a *wire.Request past
+// the call (it copies the request), so a host can decode every request into one struct.
 func (p *Peer) ClientMessage(now time.Duration, conn uint64, m wire.ClientMessage) {
 	p.now = now
 	c, ok := p.srv.conns[conn]

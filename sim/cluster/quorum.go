@@ -41,6 +41,8 @@ type quorumHandler struct {
 	inc  *incarnation
 	peer wire.ServerID
 	link zab.Link
+	// pkt is the struct every packet of the connection decodes into (see Peer.QuorumPacket).
+	pkt wire.Packet
 }
 
 func (h *quorumHandler) Connected(c *sim.Conn) {
@@ -60,8 +62,8 @@ func (h *quorumHandler) Received(c *sim.Conn, msg []byte) {
 	if inc.halted {
 		return
 	}
-	pkt, err := wire.DecodePacket(msg)
-	if err != nil {
+	pkt := &h.pkt
+	if err := wire.DecodePacketInto(pkt, msg); err != nil {
 		delete(inc.quorum, c.ID())
 		inc.badFrame(c, "quorum", err)
 		inc.peer.QuorumDown(inc.now(), h.link)

@@ -86,6 +86,9 @@ type incarnation struct {
 	// Invariant: afterSync holds exactly the sum of syncing's counts.
 	afterSync fifo.Queue[zab.Envelope]
 	syncing   fifo.Queue[pendingSync]
+	// clientDecoder decodes every client frame this server receives; the peer keeps no message
+	// struct past ClientMessage.
+	clientDecoder wire.ClientDecoder
 	// onSynced is inc.synced as a func value, made once: the store takes one per Sync.
 	onSynced func(error)
 	// halted is set when the software stopped (a boot or disk error): like a process that exited,

@@ -25,7 +25,7 @@ func (h clientHandler) Received(c *sim.Conn, msg []byte) {
 	if inc.halted || inc.clients[c.ID()] != c {
 		return
 	}
-	m, err := wire.DecodeClientMessage(msg)
+	m, err := inc.clientDecoder.Decode(msg)
 	if err != nil {
 		delete(inc.clients, c.ID())
 		inc.badFrame(c, "client", err)

@@ -118,17 +118,47 @@ func AppendClientMessage(b []byte, m ClientMessage) []byte {
 // result is one of *ConnectRequest, *ConnectResponse, *Request, *Reply and
 // *Event.
 func DecodeClientMessage(b []byte) (ClientMessage, error) {
+	return decodeClientMessage(b, nil)
+}
+
+// ClientDecoder decodes client messages into a Request, a Reply and an Event it owns and
+// reuses, so that a connection decodes its stream of requests or replies without allocating a
+// message struct each time. What a message points to (paths, data, a result's lists) is still
+// freshly allocated and may be kept. The zero value is ready to use.
+type ClientDecoder struct {
+	request Request
+	reply   Reply
+	event   Event
+}
+
+// Decode is DecodeClientMessage, except that a *Request, *Reply or *Event it returns is valid
+// only until the next Decode: keep copies of the structs, not the pointers.
+func (c *ClientDecoder) Decode(b []byte) (ClientMessage, error) { return decodeClientMessage(b, c) }
+
+func decodeClientMessage(b []byte, reuse *ClientDecoder) (ClientMessage, error) {
 	d := decoder{b: b, kind: "client message"}
 	var m ClientMessage
 	switch k := d.byte("kind"); k {
 	case kindRequest:
-		r := new(Request)
+		var r *Request
+		if reuse != nil {
+			r = &reuse.request
+			*r = Request{}
+		} else {
+			r = new(Request)
+		}
 		d.kind = "request"
 		r.Xid = d.int32("xid")
 		d.request(&r.Req, "body")
 		m = r
 	case kindReply:
-		r := new(Reply)
+		var r *Reply
+		if reuse != nil {
+			r = &reuse.reply
+			*r = Reply{}
+		} else {
+			r = new(Reply)
+		}
 		d.kind = "reply"
 		r.Xid = d.int32("xid")
 		r.Zxid = tree.Zxid(d.varint("zxid"))
@@ -136,7 +166,13 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 		d.result(&r.Result, "result")
 		m = r
 	case kindEvent:
-		e := new(Event)
+		var e *Event
+		if reuse != nil {
+			e = &reuse.event
+			*e = Event{}
+		} else {
+			e = new(Event)
+		}
 		d.kind = "event"
 		e.Type = tree.EventType(d.int32("type"))
 		if d.err == nil && !knownEventType(e.Type) {
@@ -290,8 +326,20 @@ func AppendPacket(b []byte, p *Packet) []byte {
 
 // DecodePacket decodes a packet that fills b exactly.
 func DecodePacket(b []byte) (*Packet, error) {
-	d := decoder{b: b, kind: "packet"}
 	p := new(Packet)
+	if err := DecodePacketInto(p, b); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DecodePacketInto is DecodePacket into a Packet the caller reuses: a host decodes every
+// packet of a connection into one struct. It overwrites all of *p; what the packet points to
+// (Txn, Forward, Snapshot, Touches, Passwd) is freshly allocated and may be kept. On error *p
+// holds a partial decode.
+func DecodePacketInto(p *Packet, b []byte) error {
+	d := decoder{b: b, kind: "packet"}
+	*p = Packet{}
 	p.Type = PacketType(d.byte("type"))
 	if d.err == nil && !knownPacketType(p.Type) {
 		d.fail("type", "unknown packet type %d", int8(p.Type))
@@ -364,10 +412,7 @@ func DecodePacket(b []byte) (*Packet, error) {
 		p.Passwd = d.bytes("passwd")
 	}
 	p.Valid = m&pktValid != 0
-	if err := d.end(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return d.end()
 }
 
 func appendString(b []byte, s string) []byte {

@@ -224,7 +224,24 @@ func checkClientMessage(t checker, m ClientMessage) {
 	if _, err := DecodeClientMessage(append(bytes.Clone(enc), 0)); !errors.Is(err, ErrBadFrame) {
 		t.Fatalf("%#v: a trailing byte is accepted: %v", m, err)
 	}
+	// The reusing decoder is shared by every check, so a field a previous message left behind
+	// shows as a difference.
+	buf = bytes.Clone(enc)
+	reused, err := sharedClientDecoder.Decode(buf)
+	if err != nil {
+		t.Fatalf("%#v: ClientDecoder: %v", m, err)
+	}
+	scribble(buf)
+	if !reflect.DeepEqual(reused, m) {
+		t.Fatalf("ClientDecoder round trip:\n got %#v\nwant %#v", reused, m)
+	}
 }
+
+// sharedClientDecoder and sharedPacket are reused across all checks (see checkClientMessage).
+var (
+	sharedClientDecoder ClientDecoder
+	sharedPacket        Packet
+)
 
 func checkNotification(t checker, n Notification) {
 	t.Helper()
@@ -264,6 +281,14 @@ func checkPacket(t checker, p *Packet) {
 	}
 	if _, err := DecodePacket(append(bytes.Clone(enc), 0)); !errors.Is(err, ErrBadFrame) {
 		t.Fatalf("%s: a trailing byte is accepted: %v", p, err)
+	}
+	buf = bytes.Clone(enc)
+	if err := DecodePacketInto(&sharedPacket, buf); err != nil {
+		t.Fatalf("%s: DecodePacketInto: %v", p, err)
+	}
+	scribble(buf)
+	if !reflect.DeepEqual(&sharedPacket, p) {
+		t.Fatalf("DecodePacketInto round trip:\n got %#v\nwant %#v", &sharedPacket, p)
 	}
 }
 
@@ -431,8 +456,10 @@ func TestAllocations(t *testing.T) {
 	}{
 		{"AppendPacket", 0, func() { buf = AppendPacket(buf[:0], p) }},
 		{"DecodePacket", 4, func() { _, _ = DecodePacket(encP) }},
+		{"DecodePacketInto", 3, func() { _ = DecodePacketInto(&sharedPacket, encP) }},
 		{"AppendClientMessage", 0, func() { buf = AppendClientMessage(buf[:0], r) }},
 		{"DecodeClientMessage", 2, func() { _, _ = DecodeClientMessage(encR) }},
+		{"ClientDecoder.Decode", 1, func() { _, _ = sharedClientDecoder.Decode(encR) }},
 		{"AppendNotification", 0, func() { buf = AppendNotification(buf[:0], notifications()[1]) }},
 		{"DecodeNotification", 0, func() { _, _ = DecodeNotification(AppendNotification(buf[:0], notifications()[1])) }},
 	} {
