@@ -23,6 +23,7 @@ type FS interface {
 	Rename(from, to string) error
 	// Remove deletes the file.
 	Remove(name string) error
-	// Sync fsyncs the file, covering every write made to it so far; done runs when it completed.
+	// Sync fsyncs the file, covering every write made to it so far; done runs when it completed,
+	// at most once (never, if the node crashed first).
 	Sync(name string, done func(error))
 }

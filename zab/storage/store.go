@@ -3,6 +3,8 @@ package storage
 import (
 	"fmt"
 	"slices"
+
+	"zoosim/internal/fifo"
 )
 
 // DefaultLogFileBytes is the size past which Append starts a new log file when
@@ -50,8 +52,13 @@ type Store struct {
 	// Invariant: a marker's owner is nil until a Sync is issued after its truncation.
 	markers []marker
 	// batches are the Syncs issued and not yet reported, oldest first.
-	batches  []*batch
+	batches  fifo.Queue[*batch]
 	draining bool
+	// spareBatches and spareFsyncs are completed batches and fsync calls kept for reuse: a
+	// server syncs after nearly every input, and these would otherwise be allocated each time.
+	// Invariant: nothing else refers to a spare (no atomic file, marker or queued batch).
+	spareBatches []*batch
+	spareFsyncs  []*fsyncCall
 	// err is the first fsync or file system failure; once set, every Sync reports it.
 	err error
 

@@ -121,8 +121,8 @@ func cmpUint(a, b uint64) int {
 // renamed or removed (ErrFS): the store no longer knows what is durable, and the server should
 // stop and recover from the disk.
 func (s *Store) Sync(done func(error)) {
-	b := &batch{done: done, outstanding: 1}
-	s.batches = append(s.batches, b)
+	b := s.newBatch(done)
+	s.batches.Push(b)
 	if s.err != nil {
 		s.release(b)
 		return
@@ -145,21 +145,61 @@ func (s *Store) Sync(done func(error)) {
 			s.markers[i].owner = b
 		}
 	}
-	if b.outstanding == 1 && len(s.batches) == 1 && len(s.logs) > 0 {
+	if b.outstanding == 1 && s.batches.Len() == 1 && len(s.logs) > 0 {
 		// Nothing to wait for: fsync anyway, so done still runs later, from the event loop.
 		s.fsync(b, s.logs[len(s.logs)-1].name)
 	}
 	s.release(b)
 }
 
+func (s *Store) newBatch(done func(error)) *batch {
+	var b *batch
+	if n := len(s.spareBatches); n > 0 {
+		b = s.spareBatches[n-1]
+		s.spareBatches[n-1] = nil
+		s.spareBatches = s.spareBatches[:n-1]
+	} else {
+		b = new(batch)
+	}
+	*b = batch{done: done, outstanding: 1}
+	return b
+}
+
 func (s *Store) fsync(b *batch, name string) {
 	b.outstanding++
-	s.fs.Sync(name, func(err error) {
-		if err != nil && b.err == nil {
-			b.err = fmt.Errorf("%w: %s: %w", ErrSync, name, err)
-		}
-		s.release(b)
-	})
+	var c *fsyncCall
+	if n := len(s.spareFsyncs); n > 0 {
+		c = s.spareFsyncs[n-1]
+		s.spareFsyncs[n-1] = nil
+		s.spareFsyncs = s.spareFsyncs[:n-1]
+	} else {
+		c = &fsyncCall{s: s}
+		c.done = c.complete
+	}
+	c.b, c.name = b, name
+	s.fs.Sync(name, c.done)
+}
+
+// fsyncCall is one fsync in flight, with its completion bound once: calls are recycled, so a
+// steady stream of fsyncs allocates no callbacks. FS calls done at most once (FS.Sync).
+type fsyncCall struct {
+	s    *Store
+	b    *batch
+	name string
+	done func(error) // c.complete
+}
+
+func (c *fsyncCall) complete(err error) {
+	s, b, name := c.s, c.b, c.name
+	if b == nil {
+		panic("storage: an fsync completed twice")
+	}
+	c.b, c.name = nil, ""
+	s.spareFsyncs = append(s.spareFsyncs, c)
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("%w: %s: %w", ErrSync, name, err)
+	}
+	s.release(b)
 }
 
 // eachAtomic visits the atomic files in rename order: snapshots by zxid, acceptedEpoch,
@@ -180,11 +220,15 @@ func (s *Store) release(b *batch) {
 		return
 	}
 	s.draining = true
-	for len(s.batches) > 0 && s.batches[0].outstanding == 0 {
-		head := s.batches[0]
-		s.batches[0] = nil
-		s.batches = s.batches[1:]
+	for s.batches.Len() > 0 && (*s.batches.Front()).outstanding == 0 {
+		head := s.batches.Pop()
 		s.complete(head)
+		if s.err == nil {
+			// complete dropped every reference to head (markers and renames it owned); a failed
+			// store keeps markers pointing at their batch, so its batches are not reused.
+			*head = batch{}
+			s.spareBatches = append(s.spareBatches, head)
+		}
 	}
 	s.draining = false
 }
