@@ -3,7 +3,6 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 )
@@ -42,13 +41,17 @@ type Disk struct {
 type fileData struct {
 	name string
 	// data is what reads see.
-	data []byte
+	data content
 	// durable is what survives a crash.
-	durable []byte
+	durable content
 	// pending are the writes made since durable was last brought up to date, oldest first.
 	// Invariant: applying pending to durable, in order, gives data, except for writes that a
 	// lost fsync dropped (they stay in data until the next crash and never reach durable).
 	pending []pendingWrite
+	// arena holds the bytes of the pending writes, back to back, so that a write costs a copy
+	// into it rather than an allocation of its own.
+	// Invariant: pending's byte ranges lie in arena in order, and arena is empty when pending is.
+	arena []byte
 	// lostWrites is set when a lost fsync dropped writes that data still shows.
 	lostWrites bool
 	// lastWrite is the sequence number of the file's latest write on this disk.
@@ -57,10 +60,53 @@ type fileData struct {
 
 // pendingWrite is one write or truncation not yet durable.
 type pendingWrite struct {
-	seq      uint64
-	off      int64
-	data     []byte
-	truncate bool // truncate (or extend with zeros) to off; data is unused
+	seq uint64
+	off int64
+	// start and end delimit the written bytes in the file's arena (empty for a truncation).
+	start, end int
+	truncate   bool // truncate (or extend with zeros) to off
+}
+
+// arenaKeep is the largest arena a file keeps for reuse once its writes are durable; a bigger one
+// (a snapshot written in one go) goes to the collector rather than doubling the file's memory.
+const arenaKeep = 256 << 10
+
+// bytes returns the bytes of a pending write; they stay valid until the write leaves pending.
+func (f *fileData) bytes(pw pendingWrite) []byte { return f.arena[pw.start:pw.end] }
+
+// apply applies a pending write to c.
+func (f *fileData) apply(c *content, pw pendingWrite) {
+	if pw.truncate {
+		c.truncate(pw.off)
+		return
+	}
+	c.write(pw.off, f.bytes(pw))
+}
+
+// dropPending forgets the oldest n pending writes (durable now, or lost) and reclaims their
+// bytes in the arena: all of it once pending is empty, or by moving the rest down once the bytes
+// given up outweigh those still pending, so that a file always being written while its fsyncs
+// complete does not grow its arena forever. Each pending byte moves at most once per time the
+// arena's dead part outgrows it, so the moves cost no more than the copies into the arena did.
+func (f *fileData) dropPending(n int) {
+	f.pending = slices.Delete(f.pending, 0, n)
+	if len(f.pending) == 0 {
+		if cap(f.arena) > arenaKeep {
+			f.arena = nil
+		} else {
+			f.arena = f.arena[:0]
+		}
+		return
+	}
+	head := f.pending[0].start
+	if head == 0 || head < len(f.arena)-head {
+		return
+	}
+	f.arena = f.arena[:copy(f.arena, f.arena[head:])]
+	for i := range f.pending {
+		f.pending[i].start -= head
+		f.pending[i].end -= head
+	}
 }
 
 type syncOp struct {
@@ -112,7 +158,7 @@ func (d *Disk) ReadFile(name string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s on %s", ErrNoFile, name, d.node.name)
 	}
-	return slices.Clone(f.data), nil
+	return f.data.bytes(), nil
 }
 
 // Remove deletes the named file. Open handles keep working on the orphaned contents.
@@ -162,25 +208,18 @@ func (d *Disk) CorruptNextCrash() {
 func (f *File) Name() string { return f.f.name }
 
 // Size returns the file's current size.
-func (f *File) Size() int64 { return int64(len(f.f.data)) }
+func (f *File) Size() int64 { return f.f.data.size }
 
 // ReadAt reads from the file's current contents, like io.ReaderAt.
 func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("sim: read %s at negative offset %d", f.f.name, off)
 	}
-	if off >= int64(len(f.f.data)) {
-		return 0, io.EOF
-	}
-	n := copy(p, f.f.data[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
+	return f.f.data.readAt(p, off)
 }
 
 // Contents returns a copy of the file's current contents.
-func (f *File) Contents() []byte { return slices.Clone(f.f.data) }
+func (f *File) Contents() []byte { return f.f.data.bytes() }
 
 // live reports whether the handle belongs to the running incarnation.
 func (f *File) live() bool {
@@ -189,15 +228,16 @@ func (f *File) live() bool {
 }
 
 // Append writes p at the end of the file.
-func (f *File) Append(p []byte) { f.WriteAt(p, int64(len(f.f.data))) }
+func (f *File) Append(p []byte) { f.WriteAt(p, f.f.data.size) }
 
 // WriteAt writes p at offset off, extending the file with zeros if off is past its end. The
 // write is visible to reads at once and durable after the next completed fsync of the file.
+// The disk keeps its own copy of p.
 func (f *File) WriteAt(p []byte, off int64) {
 	if off < 0 {
 		panic(fmt.Sprintf("sim: write %s at negative offset %d", f.f.name, off))
 	}
-	f.pend(pendingWrite{off: off, data: slices.Clone(p)})
+	f.pend(pendingWrite{off: off}, p)
 }
 
 // Truncate cuts the file to size, or extends it with zeros.
@@ -205,22 +245,26 @@ func (f *File) Truncate(size int64) {
 	if size < 0 {
 		panic(fmt.Sprintf("sim: truncate %s to negative size %d", f.f.name, size))
 	}
-	f.pend(pendingWrite{off: size, truncate: true})
+	f.pend(pendingWrite{off: size, truncate: true}, nil)
 }
 
-// pend applies a write or truncation to what reads see and queues it for the next fsync. Writes
-// through the handle of a crashed incarnation go nowhere.
-func (f *File) pend(pw pendingWrite) {
+// pend applies a write of p (or a truncation) to what reads see and queues it for the next fsync.
+// Writes through the handle of a crashed incarnation go nowhere.
+func (f *File) pend(pw pendingWrite, p []byte) {
 	if !f.live() {
 		return
 	}
 	d := f.d
+	fd := f.f
 	d.writeSeq++
 	pw.seq = d.writeSeq
-	f.f.pending = append(f.f.pending, pw)
-	f.f.data = applyWrite(f.f.data, pw)
-	f.f.lastWrite = d.writeSeq
-	r := record{kind: recWrite, node: d.node, label: f.f.name, a: hashBytes(pw.data), b: uint64(pw.off), c: uint64(len(pw.data))}
+	pw.start = len(fd.arena)
+	fd.arena = append(fd.arena, p...)
+	pw.end = len(fd.arena)
+	fd.pending = append(fd.pending, pw)
+	fd.apply(&fd.data, pw)
+	fd.lastWrite = d.writeSeq
+	r := record{kind: recWrite, node: d.node, label: fd.name, a: hashBytes(p), b: uint64(pw.off), c: uint64(len(p))}
 	if pw.truncate {
 		r.text = "truncate"
 	}
@@ -270,10 +314,10 @@ func (d *Disk) completeSync() {
 		w.record(record{kind: recDiskFault, node: d.node, a: op.id, text: fmt.Sprintf("fsync #%d of %s lost %d writes", op.id, f.name, covered)})
 	} else {
 		for _, pw := range f.pending[:covered] {
-			f.durable = applyWrite(f.durable, pw)
+			f.apply(&f.durable, pw)
 		}
 	}
-	f.pending = slices.Delete(f.pending, 0, covered)
+	f.dropPending(covered)
 	w.record(record{kind: recSynced, node: d.node, label: f.name, a: op.id})
 	if op.done != nil {
 		op.done(nil)
@@ -303,7 +347,7 @@ func (d *Disk) crash() {
 		f := d.files[name]
 		if len(f.pending) == 0 {
 			if f.lostWrites {
-				f.data = slices.Clone(f.durable)
+				f.data = f.durable.clone()
 				f.lostWrites = false
 				w.record(record{kind: recDiskFault, node: d.node, text: name + " lost the writes of its lost fsyncs"})
 			}
@@ -313,12 +357,12 @@ func (d *Disk) crash() {
 		if opts.Crash == TornUnsynced {
 			kept = d.rand.IntN(len(f.pending) + 1)
 			for _, pw := range f.pending[:kept] {
-				f.durable = applyWrite(f.durable, pw)
+				f.apply(&f.durable, pw)
 			}
-			if kept < len(f.pending) && !f.pending[kept].truncate && len(f.pending[kept].data) > 1 {
+			if kept < len(f.pending) && !f.pending[kept].truncate && len(f.bytes(f.pending[kept])) > 1 {
 				pw := f.pending[kept]
-				pw.data = pw.data[:1+d.rand.IntN(len(pw.data)-1)] // 1 to len-1 bytes land
-				f.durable = applyWrite(f.durable, pw)
+				pw.end = pw.start + 1 + d.rand.IntN(pw.end-pw.start-1) // 1 to len-1 bytes land
+				f.apply(&f.durable, pw)
 				torn = true
 			}
 		}
@@ -328,38 +372,18 @@ func (d *Disk) crash() {
 		}
 		if f == victim {
 			last := f.pending[len(f.pending)-1]
-			if !last.truncate && len(last.data) > 0 {
-				garbage := make([]byte, 1+d.rand.IntN(len(last.data)))
+			if n := last.end - last.start; !last.truncate && n > 0 {
+				garbage := make([]byte, 1+d.rand.IntN(n))
 				for i := range garbage {
 					garbage[i] = byte(d.rand.Uint64())
 				}
-				f.durable = applyWrite(f.durable, pendingWrite{off: last.off, data: garbage})
+				f.durable.write(last.off, garbage)
 				note += fmt.Sprintf(", %dB of garbage at %d", len(garbage), last.off)
 			}
 		}
-		f.pending = nil
+		f.dropPending(len(f.pending))
 		f.lostWrites = false
-		f.data = slices.Clone(f.durable)
+		f.data = f.durable.clone()
 		w.record(record{kind: recDiskFault, node: d.node, text: note})
 	}
-}
-
-// applyWrite applies one write or truncation to contents and returns the result.
-func applyWrite(contents []byte, w pendingWrite) []byte {
-	if w.truncate {
-		if w.off <= int64(len(contents)) {
-			return contents[:w.off]
-		}
-		return append(contents, make([]byte, w.off-int64(len(contents)))...)
-	}
-	end := w.off + int64(len(w.data))
-	if end > int64(len(contents)) {
-		if w.off > int64(len(contents)) {
-			contents = append(contents, make([]byte, w.off-int64(len(contents)))...)
-		}
-		contents = append(contents[:w.off], w.data...)
-		return contents
-	}
-	copy(contents[w.off:], w.data)
-	return contents
 }

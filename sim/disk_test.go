@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"slices"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -285,7 +286,7 @@ func survivorOK(mode CrashMode, base []byte, ops []diskOp, synced int, got []byt
 			}
 			if k < len(ops) && !ops[k].truncate {
 				for cut := 1; cut < len(ops[k].data); cut++ {
-					torn := applyWrite(slices.Clone(state), pendingWrite{off: ops[k].off, data: ops[k].data[:cut]})
+					torn := modelApply(slices.Clone(state), diskOp{off: ops[k].off, data: ops[k].data[:cut]})
 					if bytes.Equal(torn, got) {
 						return true
 					}
@@ -293,7 +294,7 @@ func survivorOK(mode CrashMode, base []byte, ops []diskOp, synced int, got []byt
 			}
 		}
 		if k < len(ops) {
-			state = applyWrite(state, pendingWrite{off: ops[k].off, data: ops[k].data, truncate: ops[k].truncate})
+			state = modelApply(state, ops[k])
 		}
 	}
 	return false
@@ -310,5 +311,141 @@ func TestSurvivorModelRejectsALostSyncedWrite(t *testing.T) {
 	}
 	if !survivorOK(TornUnsynced, nil, ops, 1, []byte("abc")) {
 		t.Fatal("the model rejected a torn unsynced write")
+	}
+}
+
+// modelApply is the disk model's write: contents as one flat slice, written in the plainest way,
+// for the crash model and the content property to check the kernel against.
+func modelApply(contents []byte, op diskOp) []byte {
+	if op.truncate {
+		if op.off <= int64(len(contents)) {
+			return contents[:op.off]
+		}
+		return append(contents, make([]byte, op.off-int64(len(contents)))...)
+	}
+	if end := op.off + int64(len(op.data)); end > int64(len(contents)) {
+		contents = append(contents, make([]byte, end-int64(len(contents)))...)
+	}
+	copy(contents[op.off:], op.data)
+	return contents
+}
+
+// TestContentMatchesTheFlatModel drives the chunked contents with writes and truncations around
+// chunk boundaries and checks every read against modelApply; it also checks the invariant that
+// lets growth skip clearing: every byte past the end is zero.
+func TestContentMatchesTheFlatModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var c content
+		var model []byte
+		// Offsets cluster around the first chunk boundaries, where the pieces meet.
+		offset := func(label string) int64 {
+			base := int64(rapid.IntRange(0, 3).Draw(t, label+" chunk")) * chunkSize
+			return max(0, base+rapid.Int64Range(-70, 70).Draw(t, label))
+		}
+		for step := rapid.IntRange(1, 40).Draw(t, "steps"); step > 0; step-- {
+			switch rapid.IntRange(0, 3).Draw(t, "op") {
+			case 0, 1:
+				n := rapid.IntRange(0, 200).Draw(t, "len")
+				if rapid.IntRange(0, 9).Draw(t, "big") == 0 {
+					n = rapid.IntRange(chunkSize-100, 2*chunkSize+100).Draw(t, "big len")
+				}
+				data := make([]byte, n)
+				for i := range data {
+					data[i] = byte(1 + (i+step)%255) // never zero: a stale zero cannot pass for it
+				}
+				op := diskOp{off: offset("off"), data: data}
+				if rapid.Bool().Draw(t, "append") {
+					op.off = c.size
+				}
+				c.write(op.off, op.data)
+				model = modelApply(model, op)
+			case 2:
+				op := diskOp{truncate: true, off: offset("size")}
+				c.truncate(op.off)
+				model = modelApply(model, op)
+			case 3:
+				c = c.clone()
+			}
+			if c.size != int64(len(model)) {
+				t.Fatalf("size %d, model %d", c.size, len(model))
+			}
+			if got := c.bytes(); !bytes.Equal(got, model) {
+				t.Fatalf("contents differ from the model (%d bytes)", len(model))
+			}
+			off := rapid.Int64Range(0, int64(len(model))+10).Draw(t, "read at")
+			buf := make([]byte, rapid.IntRange(0, 300).Draw(t, "read len"))
+			n, err := c.readAt(buf, off)
+			want := max(0, min(int64(len(buf)), int64(len(model))-off))
+			if int64(n) != want || (err == nil) != (int64(len(buf)) == want && off < int64(len(model))) ||
+				!bytes.Equal(buf[:n], model[min(off, int64(len(model))):][:n]) {
+				t.Fatalf("readAt(%d bytes, %d) = %d, %v; want %d bytes", len(buf), off, n, err, want)
+			}
+			for i, chunk := range c.chunks {
+				if i > 0 || len(c.chunks) > 1 {
+					if len(chunk) != chunkSize {
+						t.Fatalf("chunk %d of %d is %d long", i, len(c.chunks), len(chunk))
+					}
+				}
+				for j, b := range chunk {
+					if at := int64(i)*chunkSize + int64(j); at >= c.size && b != 0 {
+						t.Fatalf("byte %d past the end (%d) is %d", at, c.size, b)
+					}
+				}
+			}
+			if len(c.chunks) != chunksFor(c.size) {
+				t.Fatalf("%d chunks for %d bytes", len(c.chunks), c.size)
+			}
+		}
+	})
+}
+
+// A file that is written while its fsyncs complete never has an empty pending list; its arena
+// must still stay small, and the writes must still reach the durable contents intact.
+func TestArenaStaysBoundedUnderContinuousWrites(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	var want []byte
+	for i := 0; i < 2000; i++ {
+		rec := frame([]byte(fmt.Sprintf("record %d", i)))
+		f.Append(rec)
+		want = append(want, rec...)
+		if i%3 == 0 {
+			f.Sync(nil)
+		}
+		w.RunFor(Duration(700 * time.Microsecond))
+		if len(f.f.pending) == 0 {
+			t.Fatalf("write %d: pending emptied; the test no longer exercises the compaction", i)
+		}
+		if live := f.f.arena[f.f.pending[0].start:]; len(f.f.arena) > 2*len(live)+len(rec) {
+			t.Fatalf("write %d: arena holds %d bytes for %d pending", i, len(f.f.arena), len(live))
+		}
+	}
+	f.Sync(nil)
+	w.RunFor(ms(5))
+	_ = w.Crash(n.ID())
+	if got, _ := n.Disk().ReadFile("log"); !bytes.Equal(got, want) {
+		t.Fatalf("after crash %d bytes survived, want the %d synced", len(got), len(want))
+	}
+}
+
+// Truncating a file and growing it again reads zeros where the cut bytes were, within a chunk and
+// across chunks, in what reads see and in what survives a crash.
+func TestTruncateThenExtendReadsZeros(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	full := bytes.Repeat([]byte{0xff}, 3*chunkSize)
+	f.Append(full)
+	f.Truncate(chunkSize / 2)
+	f.Truncate(2 * chunkSize)
+	f.WriteAt([]byte{7}, 3*chunkSize)
+	want := make([]byte, 3*chunkSize+1)
+	copy(want, full[:chunkSize/2])
+	want[3*chunkSize] = 7
+	if !bytes.Equal(f.Contents(), want) {
+		t.Fatal("the cut bytes came back")
+	}
+	f.Sync(nil)
+	w.RunFor(ms(5))
+	_ = w.Crash(n.ID())
+	if got, _ := n.Disk().ReadFile("log"); !bytes.Equal(got, want) {
+		t.Fatal("the cut bytes came back after the crash")
 	}
 }
