@@ -173,10 +173,11 @@ func (p *Peer) Tree() *tree.Tree { return p.data.tree }
 func (p *Peer) Ready() Ready {
 	rd := p.rd
 	s := &p.spare
-	clear(s.Send[:cap(s.Send)])
-	clear(s.Disk[:cap(s.Disk)])
-	clear(s.AfterSync[:cap(s.AfterSync)])
-	clear(s.Committed[:cap(s.Committed)])
+	// Clearing the used part suffices: past it the array is still zero from the last reuse.
+	clear(s.Send)
+	clear(s.Disk)
+	clear(s.AfterSync)
+	clear(s.Committed)
 	p.rd = Ready{Send: s.Send[:0], Disk: s.Disk[:0], AfterSync: s.AfterSync[:0], Committed: s.Committed[:0]}
 	p.spare = Ready{Send: rd.Send, Disk: rd.Disk, AfterSync: rd.AfterSync, Committed: rd.Committed}
 	return rd
