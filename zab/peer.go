@@ -171,6 +171,11 @@ func (p *Peer) Tree() *tree.Tree { return p.data.tree }
 // later, so the host must be done with them by then: a host keeps its own copy of AfterSync
 // until the fsync completes. (The txns Committed points to are never reused.)
 func (p *Peer) Ready() Ready {
+	if p.rd.Empty() {
+		// Nothing to hand over: keep the arrays where they are (a host calls Ready until it is
+		// empty, so this is every other call).
+		return Ready{}
+	}
 	rd := p.rd
 	s := &p.spare
 	// Clearing the used part suffices: past it the array is still zero from the last reuse.
