@@ -243,6 +243,11 @@ func (h *net) dispatch(from wire.ServerID, e Envelope) {
 			to = c.b
 		}
 		pkt := e.Packet
+		if pkt.Forward != nil {
+			// The peer recycles the Forwards of its Readys (Peer.Ready): a network copies.
+			f := *pkt.Forward
+			pkt.Forward = &f
+		}
 		cid := e.Link.Conn
 		h.queue = append(h.queue, func() {
 			if p, ok := h.peers[to]; ok && h.conns[cid].open {
@@ -256,7 +261,13 @@ func (h *net) dispatch(from wire.ServerID, e Envelope) {
 		}
 	case SendClient:
 		if c := h.conns[e.Conn]; c != nil && c.open {
-			h.inbox[e.Conn] = append(h.inbox[e.Conn], e.Client)
+			m := e.Client
+			if r, ok := m.(*wire.Reply); ok {
+				// The peer recycles the Replies of its Readys (Peer.Ready): a network copies.
+				r := *r
+				m = &r
+			}
+			h.inbox[e.Conn] = append(h.inbox[e.Conn], m)
 		}
 	case CloseClient:
 		if c := h.conns[e.Conn]; c != nil && c.open {

@@ -73,7 +73,7 @@ type leaderState struct {
 	outstanding []*proposal
 	prep        *tree.Preparer
 	// pendingSyncs holds sync requests that wait for the commit of a zxid (Leader.processSync).
-	pendingSyncs map[tree.Zxid][]*wire.Forward
+	pendingSyncs map[tree.Zxid][]wire.Forward
 	sessions     tracker
 	// submitOwner is the owner of the request being prepared, read by the session check.
 	submitOwner wire.ServerID
@@ -95,7 +95,7 @@ func (p *Peer) becomeLeader() {
 		summaryEpoch: p.currentEpoch,
 		summaryZxid:  p.data.lastLogged(),
 		learners:     map[uint64]*learnerHandler{},
-		pendingSyncs: map[tree.Zxid][]*wire.Forward{},
+		pendingSyncs: map[tree.Zxid][]wire.Forward{},
 	}
 	l.electing = p.bit(p.cfg.ID)
 	p.leader = l
@@ -495,7 +495,7 @@ func (p *Peer) leaderSubmit(f *wire.Forward, from *learnerHandler) {
 		if len(l.outstanding) == 0 {
 			l.completeSync(p, f)
 		} else {
-			l.pendingSyncs[l.lastProposed] = append(l.pendingSyncs[l.lastProposed], f)
+			l.pendingSyncs[l.lastProposed] = append(l.pendingSyncs[l.lastProposed], *f)
 		}
 		return
 	}
@@ -569,8 +569,8 @@ func (l *leaderState) tryCommit(p *Peer) {
 		p.apply(pr.txn)
 		if syncs, ok := l.pendingSyncs[z]; ok {
 			delete(l.pendingSyncs, z)
-			for _, f := range syncs {
-				l.completeSync(p, f)
+			for i := range syncs {
+				l.completeSync(p, &syncs[i])
 			}
 		}
 	}
@@ -584,6 +584,7 @@ func (l *leaderState) completeSync(p *Peer, f *wire.Forward) {
 		return
 	}
 	if lh := l.findSid(f.Owner); lh != nil {
-		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketSync, Forward: f})
+		fc := *f // f is the caller's (often on its stack); the envelope outlives the call
+		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketSync, Forward: &fc})
 	}
 }

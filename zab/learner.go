@@ -365,5 +365,6 @@ func (p *Peer) followerPing() {
 
 // forward sends a client request to the leader (Learner.request).
 func (p *Peer) forward(f *wire.Forward) {
-	p.sendPacket(p.learner.link, &wire.Packet{Type: wire.PacketRequest, Forward: f})
+	p.rd.forwards = append(p.rd.forwards, *f)
+	p.sendPacket(p.learner.link, &wire.Packet{Type: wire.PacketRequest, Forward: &p.rd.forwards[len(p.rd.forwards)-1]})
 }

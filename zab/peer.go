@@ -167,9 +167,10 @@ func (p *Peer) ID() wire.ServerID { return p.cfg.ID }
 // Tree is the server's applied state; callers must not modify it.
 func (p *Peer) Tree() *tree.Tree { return p.data.tree }
 
-// Ready returns what the host must do now and clears it. Its slices are reused two calls
-// later, so the host must be done with them by then: a host keeps its own copy of AfterSync
-// until the fsync completes. (The txns Committed points to are never reused.)
+// Ready returns what the host must do now and clears it. Its slices, and the wire.Reply and
+// wire.Forward its envelopes point to, are reused two calls later, so the host must be done with
+// them by then: a host keeps its own copy of AfterSync until the fsync completes, and encodes or
+// copies what it sends. (The txns Committed points to are never reused.)
 func (p *Peer) Ready() Ready {
 	if p.rd.Empty() {
 		// Nothing to hand over: keep the arrays where they are (a host calls Ready until it is
@@ -183,8 +184,12 @@ func (p *Peer) Ready() Ready {
 	clear(s.Disk)
 	clear(s.AfterSync)
 	clear(s.Committed)
-	p.rd = Ready{Send: s.Send[:0], Disk: s.Disk[:0], AfterSync: s.AfterSync[:0], Committed: s.Committed[:0]}
-	p.spare = Ready{Send: rd.Send, Disk: rd.Disk, AfterSync: rd.AfterSync, Committed: rd.Committed}
+	clear(s.replies)
+	clear(s.forwards)
+	p.rd = Ready{Send: s.Send[:0], Disk: s.Disk[:0], AfterSync: s.AfterSync[:0], Committed: s.Committed[:0],
+		replies: s.replies[:0], forwards: s.forwards[:0]}
+	p.spare = Ready{Send: rd.Send, Disk: rd.Disk, AfterSync: rd.AfterSync, Committed: rd.Committed,
+		replies: rd.replies, forwards: rd.forwards}
 	return rd
 }
 

@@ -155,6 +155,11 @@ type Ready struct {
 	// Committed lists the txns this server applied during the input, in zxid order, for
 	// histories and checkers; the host must not modify them.
 	Committed []*tree.Txn
+
+	// replies and forwards hold the Replies and Forwards that Send's envelopes point to: they
+	// are recycled with the Ready's other arrays (Peer.Ready), instead of one allocation each.
+	replies  []wire.Reply
+	forwards []wire.Forward
 }
 
 // Empty reports whether the Ready asks for nothing.

@@ -306,21 +306,22 @@ func (p *Peer) answerRead(c *clientConn, q queued) {
 		} else {
 			code = tree.AuthFailed
 		}
-		p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Err: code, Result: tree.Result{Type: tree.OpAuth, Err: code}})
+		p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Err: code, Result: tree.Result{Type: tree.OpAuth, Err: code}})
 		return
 	}
 	res, evs := p.data.tree.Read(&q.req, c.session, c.auth, p.srv.watches)
 	for _, ev := range evs {
 		p.sendClient(c, &wire.Event{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path, Zxid: p.data.tree.LastZxid()})
 	}
-	p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Err: res.Err, Result: res})
+	p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Err: res.Err, Result: res})
 }
 
-func (p *Peer) reply(c *clientConn, q queued, r *wire.Reply) {
+func (p *Peer) reply(c *clientConn, q queued, r wire.Reply) {
 	if q.xid != wire.XidPing {
 		p.stats.latency(p.now - q.arrived)
 	}
-	p.sendClient(c, r)
+	p.rd.replies = append(p.rd.replies, r)
+	p.sendClient(c, &p.rd.replies[len(p.rd.replies)-1])
 }
 
 // syncDone completes a sync: its reply reflects everything the leader had committed when it
@@ -331,7 +332,7 @@ func (s *serverState) syncDone(p *Peer, id tree.SessionID, cxid int32) {
 		return
 	}
 	q := c.queue.Pop()
-	p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Result: tree.Result{Type: tree.OpSync, Path: q.req.Path}})
+	p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Result: tree.Result{Type: tree.OpSync, Path: q.req.Path}})
 	p.drain(c)
 }
 
@@ -419,7 +420,7 @@ func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
 		if c != nil {
 			if c.queue.Len() > 0 && c.queue.Front().xid == x.Cxid && c.queue.Front().req.Type == tree.OpCloseSession {
 				q := c.queue.Pop()
-				p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: x.Zxid, Result: res})
+				p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: x.Zxid, Result: res})
 			}
 			p.closeClient(c)
 		}
@@ -431,7 +432,7 @@ func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
 			break
 		}
 		q := c.queue.Pop()
-		p.reply(c, q, &wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: res})
+		p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: res})
 		p.drain(c)
 	}
 	if p.data.sinceSnap >= p.cfg.SnapCount {
