@@ -39,7 +39,7 @@ func New(opts Options) (*Ensemble, error) {
 	}
 	for i := range opts.Servers {
 		id := serverIDOf(i)
-		s := &Server{index: i, id: id, roster: e.roster, cfg: opts.serverConfig(id), store: opts.Storage, traceReady: opts.TraceReady}
+		s := &Server{index: i, id: id, roster: e.roster, cfg: opts.serverConfig(id), store: opts.Storage, traceReady: opts.TraceReady, keepApplied: opts.KeepApplied}
 		e.servers = append(e.servers, s)
 		if n := w.AddNode(fmt.Sprintf("s%d", id), s.boot); n.ID() != e.roster.nodes[i] {
 			panic("cluster: server nodes must be the world's first nodes")

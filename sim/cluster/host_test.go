@@ -120,7 +120,7 @@ func TestBootRefusalIsVisible(t *testing.T) {
 
 // TestServerAccessors: what a server reports about itself while up, down and restarted.
 func TestServerAccessors(t *testing.T) {
-	e := newStable(t, Options{Seed: 6, Servers: 3})
+	e := newStable(t, Options{Seed: 6, Servers: 3, KeepApplied: true})
 	creates(t, e, "app", "/x", "/y")
 	e.World().RunFor(time.Second)
 	l, _ := e.Leader()

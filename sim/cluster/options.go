@@ -45,6 +45,9 @@ type Options struct {
 	// trace, one line each, for debugging a run. It changes the trace, so a run's trace hash
 	// depends on it.
 	TraceReady bool
+	// KeepApplied makes every server keep the txns it applied, for Server.Applied. Off by
+	// default: a long run would hold every txn of the run three or five times over.
+	KeepApplied bool
 }
 
 // Validate returns every reason the options cannot be used, each naming its field, joined.

@@ -31,6 +31,8 @@ type Server struct {
 	store storage.Options
 	// traceReady logs every Ready to the trace (Options.TraceReady).
 	traceReady bool
+	// keepApplied keeps each incarnation's applied txns (Options.KeepApplied).
+	keepApplied bool
 
 	// cur is the running incarnation; nil before the first boot.
 	cur *incarnation
@@ -72,7 +74,8 @@ type incarnation struct {
 	// clients holds the open client connections, by connection id.
 	clients map[uint64]*sim.Conn
 
-	// applied lists the txns this incarnation applied (Ready.Committed), in order.
+	// applied lists the txns this incarnation applied (Ready.Committed), in order, when the
+	// server keeps them (Options.KeepApplied).
 	applied []*tree.Txn
 	// draining is set while drain runs: a store callback that runs inside Sync must not start a
 	// second drain; the running one picks up what it produced.
@@ -142,7 +145,8 @@ func (s *Server) Metrics() zab.Metrics {
 
 // Applied returns the txns the latest incarnation applied, in zxid order (Ready.Committed). A
 // restarted server starts a new list: what it recovers from its disk is reported again only as
-// it applies it. The caller must not modify the txns.
+// it applies it. It is empty unless Options.KeepApplied is set. The caller must not modify the
+// txns.
 func (s *Server) Applied() []*tree.Txn {
 	if s.cur == nil {
 		return nil
@@ -336,7 +340,9 @@ func (inc *incarnation) execute(rd zab.Ready) {
 	if s.traceReady {
 		inc.traceReady(&rd)
 	}
-	inc.applied = append(inc.applied, rd.Committed...)
+	if s.keepApplied {
+		inc.applied = append(inc.applied, rd.Committed...)
+	}
 	s.appliedTotal += int64(len(rd.Committed))
 	if err := inc.runDisk(rd.Disk); err != nil {
 		inc.halt(err)
