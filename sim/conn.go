@@ -11,7 +11,10 @@ type ConnHandler interface {
 	// Connected says the connection is usable: at the dialer when the handshake completes, at the
 	// acceptor right after its accept function returned this handler.
 	Connected(c *Conn)
-	// Received delivers one message, in the order the peer sent it. msg belongs to the receiver.
+	// Received delivers one message, in the order the peer sent it. msg is valid only until
+	// Received returns: the kernel then overwrites its buffer and reuses it for a later message,
+	// so a receiver copies whatever it keeps (decoding into fresh values is copying). Until then
+	// the receiver may also modify it.
 	Received(c *Conn, msg []byte)
 	// Closed says the connection is gone, and why (ErrRefused, ErrUnreachable, ErrReset,
 	// ErrPeerClosed). It is the last call for this end; it is not called after the end's own
@@ -156,7 +159,8 @@ func (c *Conn) init(conn *connection, side int, node, peer *Node, w *World) {
 	c.notice.fire = c.fireNotice
 }
 
-// Send sends a copy of msg to the peer. It returns ErrClosed if this end already knows the
+// Send sends a copy of msg to the peer; msg stays the caller's, to reuse at once. It returns
+// ErrClosed if this end already knows the
 // connection is gone. A message sent on a connection that broke without this end knowing yet is
 // lost silently, as it would be in a real socket buffer.
 func (c *Conn) Send(msg []byte) error {
@@ -184,7 +188,7 @@ func (c *Conn) Send(msg []byte) error {
 		}
 	}
 	w.record(record{kind: recSend, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), c: hashBytes(msg)})
-	peer.in.push(pktData, slices.Clone(msg))
+	peer.in.push(pktData, w.net.bufs.copyOf(msg))
 	return nil
 }
 
@@ -309,6 +313,8 @@ const (
 type packet struct {
 	at   Time
 	kind packetKind
+	// data is a data packet's payload, a buffer of the network's free list: it goes back there
+	// when the packet is delivered or lost (bufs.release).
 	data []byte
 }
 
@@ -336,10 +342,11 @@ func (f *flow) init(to *Conn, l *link) {
 
 // push puts a packet on the wire toward f.to; a packet toward an end that is closed is lost.
 func (f *flow) push(kind packetKind, data []byte) {
+	w := f.to.node.w
 	if f.to.state == endClosed {
+		w.net.bufs.release(data)
 		return
 	}
-	w := f.to.node.w
 	opts := &w.opts.Network
 	l := f.link
 	depart := w.now
@@ -358,7 +365,7 @@ func (f *flow) push(kind packetKind, data []byte) {
 	}
 	f.lastAt = f.lastAt.Max(at)
 	if kind == pktData && l.rand.Chance(opts.UnsafeDuplicate) {
-		f.insert(packet{at: depart.Add(l.sampleLatency(w)), kind: kind, data: slices.Clone(data)})
+		f.insert(packet{at: depart.Add(l.sampleLatency(w)), kind: kind, data: w.net.bufs.copyOf(data)})
 	}
 	f.arm()
 }
@@ -389,11 +396,13 @@ func (f *flow) arm() {
 
 // clear loses every packet in flight.
 func (f *flow) clear() {
+	w := f.to.node.w
 	for i := f.head; i < len(f.q); i++ {
+		w.net.bufs.release(f.q[i].data)
 		f.q[i] = packet{}
 	}
 	f.q, f.head = f.q[:0], 0
-	f.to.node.w.unschedule(&f.ev)
+	w.unschedule(&f.ev)
 }
 
 // deliver hands the receiver every packet that is due, in order: usually one, but after a pause
@@ -426,11 +435,13 @@ func (c *Conn) handle(p packet) {
 		if c.state != endOpen {
 			// Only the unsafe duplicate mode gets here: a copy due after the close.
 			w.record(record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(p.data)), text: "after close"})
+			w.net.bufs.release(p.data)
 			return
 		}
 		// The payload was hashed when it was sent; the kernel delivers those very bytes.
 		w.record(record{kind: recDeliver, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(p.data))})
 		c.h.Received(c, p.data)
+		w.net.bufs.release(p.data)
 	case pktSyn:
 		c.handleSyn()
 	case pktSynAck:

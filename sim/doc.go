@@ -39,8 +39,11 @@
 // Messages on one connection arrive in order, each after a latency drawn for it, and never
 // overtake one another. When a connection breaks (a crash, a partition, a reset), everything in
 // flight is lost and each end learns of it after the detection delay; nothing sent before a break
-// arrives after it. Messages are copied, so nodes share no memory. UnsafeReorder and
-// UnsafeDuplicate break FIFO on purpose, for protocol variants only.
+// arrives after it. Messages are copied, so nodes share no memory: the sender may reuse its buffer
+// as soon as Send returns, and the receiver may use a message only until its Received returns
+// (the kernel recycles the copy's buffer, overwritten with garbage, for a later message; copy or
+// decode what you keep). UnsafeReorder and UnsafeDuplicate break FIFO on purpose, for protocol
+// variants only.
 //
 // # What a disk promises
 //

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -38,7 +39,7 @@ type endpoint struct {
 
 func (e *endpoint) Connected(c *Conn) { e.conn, e.connected = c, true }
 func (e *endpoint) Received(c *Conn, msg []byte) {
-	e.received = append(e.received, msg)
+	e.received = append(e.received, slices.Clone(msg)) // msg is the kernel's once Received returns
 	if e.onReceive != nil {
 		e.onReceive(c, msg)
 	}

@@ -34,6 +34,8 @@ type network struct {
 	conns   connSet
 	connSeq uint64
 	filter  Filter
+	// bufs are the buffers of the messages in flight, and those free for the next ones.
+	bufs buffers
 }
 
 func (nw *network) init(w *World) { nw.w = w }

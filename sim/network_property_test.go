@@ -215,6 +215,9 @@ func TestNetworkPromisesUnderFaults(t *testing.T) {
 				_ = w.ClogLink(a, b, Duration(rapid.IntRange(0, 20).Draw(t, "clog ms"))*time.Millisecond)
 			}
 			w.RunFor(Duration(rapid.IntRange(0, 20000).Draw(t, "gap µs")) * time.Microsecond)
+			if err := checkBuffers(w); err != nil {
+				t.Fatal(err)
+			}
 		}
 		w.Heal()
 		for _, n := range w.Nodes() {
