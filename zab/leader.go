@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"zoosim/internal/fifo"
 	"zoosim/tree"
 	"zoosim/zab/wire"
 )
@@ -70,7 +71,7 @@ type leaderState struct {
 	lastCommitted tree.Zxid
 	// Invariant: outstanding is in zxid order, every zxid > lastCommitted, consecutive
 	// (proposals of one epoch).
-	outstanding []*proposal
+	outstanding fifo.Queue[proposal]
 	prep        *tree.Preparer
 	// pendingSyncs holds sync requests that wait for the commit of a zxid (Leader.processSync).
 	pendingSyncs map[tree.Zxid][]wire.Forward
@@ -205,7 +206,8 @@ func (l *leaderState) synced(p *Peer, w syncWait) {
 	}
 	if w.selfAck != 0 {
 		self := p.bit(p.cfg.ID)
-		for _, pr := range l.outstanding {
+		for i := range l.outstanding.Len() {
+			pr := l.outstanding.At(i)
 			if pr.txn.Zxid > w.selfAck {
 				break
 			}
@@ -350,8 +352,9 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 	}
 	// startForwarding: proposals still outstanding follow, and from now on the learner gets
 	// every PROPOSAL and COMMIT.
-	for _, pr := range l.outstanding {
-		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketProposal, Zxid: pr.txn.Zxid, Txn: pr.txn})
+	for i := range l.outstanding.Len() {
+		x := l.outstanding.At(i).txn
+		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketProposal, Zxid: x.Zxid, Txn: x})
 	}
 	lh.forwarding = true
 	lh.phase = lhSyncing
@@ -418,14 +421,14 @@ func (l *leaderState) ack(p *Peer, lh *learnerHandler, z tree.Zxid) {
 	if z <= l.lastCommitted {
 		return
 	}
-	if len(l.outstanding) == 0 {
+	if l.outstanding.Len() == 0 {
 		return
 	}
-	i := int(z - l.outstanding[0].txn.Zxid)
-	if i < 0 || i >= len(l.outstanding) || l.outstanding[i].txn.Zxid != z {
+	i := int(z - l.outstanding.Front().txn.Zxid)
+	if i < 0 || i >= l.outstanding.Len() || l.outstanding.At(i).txn.Zxid != z {
 		return
 	}
-	l.outstanding[i].acks |= p.bit(lh.sid)
+	l.outstanding.At(i).acks |= p.bit(lh.sid)
 	l.tryCommit(p)
 }
 
@@ -492,7 +495,7 @@ func (p *Peer) leaderTick() {
 func (p *Peer) leaderSubmit(f *wire.Forward, from *learnerHandler) {
 	l := p.leader
 	if f.Req.Type == tree.OpSync {
-		if len(l.outstanding) == 0 {
+		if l.outstanding.Len() == 0 {
 			l.completeSync(p, f)
 		} else {
 			l.pendingSyncs[l.lastProposed] = append(l.pendingSyncs[l.lastProposed], *f)
@@ -524,13 +527,14 @@ func (p *Peer) leaderSubmit(f *wire.Forward, from *learnerHandler) {
 func (p *Peer) propose(x *tree.Txn) {
 	l := p.leader
 	l.lastProposed = x.Zxid
-	pr := &proposal{txn: x}
-	l.outstanding = append(l.outstanding, pr)
-	p.data.log = append(p.data.log, x)
-	p.disk(DiskOp{Kind: DiskAppend, Txn: x})
+	pr := proposal{txn: x}
 	if p.variant.ackBeforeFsync {
 		pr.acks |= p.bit(p.cfg.ID)
-	} else {
+	}
+	l.outstanding.Push(pr)
+	p.data.log = append(p.data.log, x)
+	p.disk(DiskOp{Kind: DiskAppend, Txn: x})
+	if !p.variant.ackBeforeFsync {
 		p.requestSync(syncWait{selfAck: x.Zxid})
 	}
 	pkt := &wire.Packet{Type: wire.PacketProposal, Zxid: x.Zxid, Txn: x}
@@ -550,14 +554,13 @@ func (p *Peer) propose(x *tree.Txn) {
 // including the leader's own (Leader.tryToCommit, B5).
 func (l *leaderState) tryCommit(p *Peer) {
 	self := p.bit(p.cfg.ID)
-	for len(l.outstanding) > 0 {
-		pr := l.outstanding[0]
+	for l.outstanding.Len() > 0 {
+		pr := l.outstanding.Front()
 		if pr.acks&self == 0 || (!p.quorumOf(pr.acks) && !p.variant.commitWithoutQuorum) {
 			return
 		}
-		l.outstanding[0] = nil
-		l.outstanding = l.outstanding[1:]
-		z := pr.txn.Zxid
+		x := l.outstanding.Pop().txn // pr is dead from here
+		z := x.Zxid
 		l.lastCommitted = z
 		pkt := &wire.Packet{Type: wire.PacketCommit, Zxid: z}
 		for _, lh := range l.sortedLearners() {
@@ -566,7 +569,7 @@ func (l *leaderState) tryCommit(p *Peer) {
 			}
 		}
 		l.prep.Committed(z)
-		p.apply(pr.txn)
+		p.apply(x)
 		if syncs, ok := l.pendingSyncs[z]; ok {
 			delete(l.pendingSyncs, z)
 			for i := range syncs {
