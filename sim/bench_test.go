@@ -144,3 +144,41 @@ func BenchmarkDiskAppend(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)*float64(len(rec))/b.Elapsed().Seconds()/1e6, "MB/s")
 }
+
+// BenchmarkBlockingCall: the wait of a blocking client call, with a process issuing a call that a
+// node timer answers after 1µs. One op is one call: arm the reply, block, the reply's event wakes
+// the process, resume. "future" is a fresh Future per call, completed by a fresh closure; "park"
+// is Park with the process's Unpark taken once.
+func BenchmarkBlockingCall(b *testing.B) {
+	for _, mode := range []string{"future", "park"} {
+		b.Run(mode, func(b *testing.B) {
+			w := MustNew(plainOptions(1))
+			defer w.Close()
+			n := w.AddNode("n", noSoftware)
+			var reply func()
+			t := n.NewTimer("reply", func() { reply() })
+			n.Spawn("client", func(p *Proc) {
+				wake := p.Unpark
+				for {
+					if mode == "park" {
+						reply = wake
+						t.Reset(1)
+						p.Park()
+					} else {
+						f := NewFuture[struct{}]()
+						reply = func() { f.TryComplete(struct{}{}, nil) }
+						t.Reset(1)
+						_, _ = Await(p, f)
+					}
+				}
+			})
+			w.Step()
+			b.ReportAllocs()
+			b.ResetTimer()
+			// Two events per call: the reply and the wake-up.
+			for i := 0; i < 2*b.N; i++ {
+				w.Step()
+			}
+		})
+	}
+}

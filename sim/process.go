@@ -7,7 +7,8 @@ import (
 )
 
 // Proc is a simulated process: straight-line Go code (a client workload, a lock recipe) that
-// blocks on futures and sleeps in virtual time, as if it ran on its own thread.
+// blocks on futures, mailboxes or Park (until an Unpark) and sleeps in virtual time, as if it ran
+// on its own thread.
 //
 // It runs as a coroutine (iter.Pull) that only the kernel resumes, from inside Step, so exactly
 // one thing runs at a time and a process switch is a direct hand-off, with no scheduler between.
@@ -33,6 +34,11 @@ type Proc struct {
 	// blockedOn is what the process waits on (a future, a mailbox), so that a killed process
 	// can leave it and not hold up the processes waiting behind it.
 	blockedOn waitList
+	// parked is set while the process waits in Park.
+	parked bool
+	// unparked records an Unpark that Park has not consumed yet.
+	// Invariant: while parked, the wake event is armed exactly when unparked is set.
+	unparked bool
 }
 
 // waitList is something processes block on in order.
@@ -194,3 +200,45 @@ func (p *Proc) SleepUntil(t Time) {
 
 // Yield lets every other event due now run before the process continues.
 func (p *Proc) Yield() { p.SleepUntil(p.w.now) }
+
+// Park blocks the process until Unpark is called for it, then returns. It is the cheapest way to
+// wait for an event-driven callback: a process that issues an asynchronous call with p.Unpark as
+// its completion, then parks, allocates nothing, wait after wait (no future, no waiter list).
+//
+// An Unpark that came before Park (the process was not parked) is kept: Park then returns at
+// once, without letting other events run. Several Unparks before one Park count as one, so the
+// caller must make sure every Unpark answers the wait at hand: one that belongs to an earlier wait
+// ends the next one early. A killed process unwinds at Park, like at every blocking call.
+//
+// Park is the process's own blocking call, like Sleep: calling it from outside the process's body
+// panics. Between Unpark and the return from Park, the trace shows the process's wake-up exactly
+// as it shows a future completing for a process in Await.
+func (p *Proc) Park() {
+	if p.killed {
+		panic(procKilled{})
+	}
+	if p.w.current != p {
+		panic(fmt.Sprintf("sim: process %s parked from outside its own body", p.name))
+	}
+	for !p.unparked {
+		p.parked = true
+		p.park()
+		p.parked = false
+	}
+	p.unparked = false
+}
+
+// Unpark wakes the process from Park at the current time, after the events already due now; if
+// it is not parked, its next Park returns at once. It is meant for the event loop (a callback, a
+// timer, a Received) or another process; it does nothing for a process that finished or was
+// killed. It allocates nothing, but p.Unpark taken as a func value does: take it once per process
+// and reuse it.
+func (p *Proc) Unpark() {
+	if p.done || p.killed || p.unparked {
+		return
+	}
+	p.unparked = true
+	if p.parked {
+		p.wakeNow()
+	}
+}

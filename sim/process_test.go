@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -252,5 +253,155 @@ func TestMailboxItemGoesToTheNextWaiterWhenTheEntitledOneDies(t *testing.T) {
 	}
 	if _, ok := box.TryGet(); ok || box.Len() != 0 {
 		t.Fatal("the item was left in the mailbox too")
+	}
+}
+
+func TestParkUntilUnparkedByEventCode(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	var wokeAt []Time
+	var p *Proc
+	p = w.Spawn("waiter", func(p *Proc) {
+		for range 3 {
+			p.Park()
+			wokeAt = append(wokeAt, p.Now())
+		}
+	})
+	wake := p.Unpark // taken once, reused for every wait
+	for i := 1; i <= 3; i++ {
+		w.At(at(10*i), "reply", wake)
+	}
+	w.RunFor(ms(100))
+	if want := []Time{at(10), at(20), at(30)}; !slices.Equal(wokeAt, want) || !p.Done() {
+		t.Fatalf("woke at %v (done %v), want %v", wokeAt, p.Done(), want)
+	}
+}
+
+// An Unpark that comes first is kept, and Park returns at once without letting anything else run;
+// several count as one.
+func TestUnparkBeforePark(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	var steps []string
+	waiter := w.Spawn("waiter", func(p *Proc) {
+		p.Unpark()
+		p.Unpark()
+		p.Park()
+		steps = append(steps, fmt.Sprintf("first park returned at %v", p.Now()))
+		p.Park() // the second Unpark was not a second permit
+		steps = append(steps, fmt.Sprintf("second park returned at %v", p.Now()))
+	})
+	w.Spawn("other", func(*Proc) { steps = append(steps, "other ran") })
+	w.At(at(5), "late", waiter.Unpark)
+	w.RunFor(ms(10))
+	want := []string{"first park returned at 00:00:00.000000000", "other ran", "second park returned at 00:00:00.005000000"}
+	if !slices.Equal(steps, want) {
+		t.Fatalf("steps %q, want %q", steps, want)
+	}
+}
+
+// An Unpark while the process sleeps does not cut the sleep short; it makes the next Park return
+// at once.
+func TestUnparkDuringSleepIsKeptForPark(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	var sleptUntil, parkedUntil Time
+	p := w.Spawn("sleeper", func(p *Proc) {
+		p.Sleep(ms(10))
+		sleptUntil = p.Now()
+		p.Park()
+		parkedUntil = p.Now()
+	})
+	w.At(at(3), "early unpark", p.Unpark)
+	w.RunFor(ms(20))
+	if sleptUntil != at(10) || parkedUntil != at(10) || !p.Done() {
+		t.Fatalf("slept until %v, parked until %v; want both 10ms", sleptUntil, parkedUntil)
+	}
+}
+
+// A parked process of a crashed node unwinds (its deferred calls run), and an Unpark that comes
+// later for it does nothing.
+func TestParkedProcessKilledByCrash(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	n := w.AddNode("n", noSoftware)
+	unwound, returned := false, false
+	p := n.Spawn("waiter", func(p *Proc) {
+		defer func() { unwound = true }()
+		p.Park()
+		returned = true
+	})
+	w.RunFor(ms(1))
+	w.At(at(2), "crash", func() { _ = w.Crash(n.ID()) })
+	w.At(at(3), "stale unpark", p.Unpark)
+	w.RunFor(ms(10))
+	if !unwound || returned || !p.Done() || w.Pending() != 0 {
+		t.Fatalf("unwound %v, returned %v, done %v, %d events pending", unwound, returned, p.Done(), w.Pending())
+	}
+}
+
+// An Unpark for a process of a paused node wakes it only when the node resumes.
+func TestUnparkOnAPausedNodeWaitsForResume(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	n := w.AddNode("n", noSoftware)
+	var wokeAt Time
+	p := n.Spawn("waiter", func(p *Proc) {
+		p.Park()
+		wokeAt = p.Now()
+	})
+	w.RunFor(ms(1))
+	_ = w.Pause(n.ID())
+	w.At(at(2), "unpark", p.Unpark)
+	w.At(at(7), "resume", func() { _ = w.Resume(n.ID()) })
+	w.RunFor(ms(10))
+	if wokeAt != at(7) {
+		t.Fatalf("woke at %v, want 7ms (the resume)", wokeAt)
+	}
+}
+
+func TestParkFromOutsideTheProcessPanics(t *testing.T) {
+	w := newWorld(t, plainOptions(1))
+	p := w.Spawn("waiter", func(p *Proc) { p.Park() })
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "outside its own body") {
+			t.Fatalf("recovered %v", r)
+		}
+	}()
+	p.Park()
+}
+
+// Park and Unpark leave the same trace as the future-based wait they replace (a fresh future
+// completed by the callback, awaited by the process), so a host can switch without moving a run.
+func TestParkTracesLikeAwait(t *testing.T) {
+	run := func(park bool) (uint64, uint64) {
+		w := MustNew(DefaultOptions(3))
+		defer w.Close()
+		n := w.AddNode("n", noSoftware)
+		r := w.Stream("test")
+		for i := range 3 {
+			n.Spawn(fmt.Sprint("client", i), func(p *Proc) {
+				wake := p.Unpark
+				for range 50 {
+					// The asynchronous call: a reply after a random delay (sometimes zero: after
+					// the events already due).
+					arm := func(done func()) { n.After(Duration(r.IntN(3))*ms(1), "reply", done) }
+					if park {
+						arm(wake)
+						p.Park()
+					} else {
+						f := NewFuture[struct{}]()
+						arm(func() { f.TryComplete(struct{}{}, nil) })
+						_, _ = Await(p, f)
+					}
+					p.Sleep(Duration(r.IntN(2)) * ms(1))
+				}
+			})
+		}
+		w.RunFor(time.Second)
+		return w.TraceHash(), w.Events()
+	}
+	h1, e1 := run(false)
+	h2, e2 := run(true)
+	if e1 < 400 {
+		t.Fatalf("only %d events", e1)
+	}
+	if h1 != h2 || e1 != e2 {
+		t.Fatalf("await: hash %016x after %d events; park: %016x after %d", h1, e1, h2, e2)
 	}
 }
