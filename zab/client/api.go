@@ -25,36 +25,36 @@ import (
 // suffix). It sends create, or createContainer for Container; a TTL mode
 // needs Create2.
 func (c *Client) Create(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, cb func(path string, err error)) {
-	op := tree.OpCreate
-	if mode.IsContainer() {
-		op = tree.OpCreateContainer
-	}
-	c.create(op, path, data, acl, mode, 0, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Path, err)
-		}
-	})
+	c.create(createOpcode(mode), path, data, acl, mode, 0, pathCB(cb))
 }
 
 // Create2 creates a node and returns its final path and its Stat: create2,
 // createContainer for Container, createTTL for the TTL modes, which need
 // 0 < ttl <= tree.MaxTTL milliseconds; other modes need ttl 0.
 func (c *Client) Create2(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl time.Duration, cb func(path string, stat tree.Stat, err error)) {
-	op := tree.OpCreate2
-	switch {
-	case mode.IsContainer():
-		op = tree.OpCreateContainer
-	case mode.IsTTL():
-		op = tree.OpCreateTTL
-	}
-	c.create(op, path, data, acl, mode, ttl, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Path, r.Stat, err)
-		}
-	})
+	c.create(create2Opcode(mode), path, data, acl, mode, ttl, pathStatCB(cb))
 }
 
-func (c *Client) create(op tree.OpCode, path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl time.Duration, done func(tree.Result, error)) {
+// createOpcode is the opcode Create sends for mode.
+func createOpcode(mode tree.CreateMode) tree.OpCode {
+	if mode.IsContainer() {
+		return tree.OpCreateContainer
+	}
+	return tree.OpCreate
+}
+
+// create2Opcode is the opcode Create2 sends for mode.
+func create2Opcode(mode tree.CreateMode) tree.OpCode {
+	switch {
+	case mode.IsContainer():
+		return tree.OpCreateContainer
+	case mode.IsTTL():
+		return tree.OpCreateTTL
+	}
+	return tree.OpCreate2
+}
+
+func (c *Client) create(op tree.OpCode, path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl time.Duration, done completer) {
 	req := createRequest(op, path, data, acl, mode, ttl)
 	if code, cause := checkCreate(&req, ttl); code != tree.OK {
 		c.refuse(op, path, code, cause, done)
@@ -64,12 +64,13 @@ func (c *Client) create(op tree.OpCode, path string, data []byte, acl []tree.ACL
 		c.refuse(op, path, tree.InvalidACL, nil, done)
 		return
 	}
-	c.submit(&packet{req: req, done: done})
+	c.submitReq(req, done)
 }
 
 // createRequest builds a create of any kind; ttl is sent in milliseconds.
+// data and acl are the caller's, not copied (see submit).
 func createRequest(op tree.OpCode, path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl time.Duration) tree.Request {
-	req := tree.Request{Type: op, Path: path, Data: cloneBytes(data), ACL: append([]tree.ACL(nil), acl...), Mode: mode}
+	req := tree.Request{Type: op, Path: path, Data: data, ACL: acl, Mode: mode}
 	if mode.IsTTL() {
 		req.TTL = ttl.Milliseconds()
 	}
@@ -100,85 +101,56 @@ func checkCreate(req *tree.Request, ttl time.Duration) (tree.Code, error) {
 
 // Delete deletes a node if its version matches (-1 matches any).
 func (c *Client) Delete(path string, version int32, cb func(err error)) {
-	c.call(tree.Request{Type: tree.OpDelete, Path: path, Version: version}, nil, func(_ tree.Result, err error) {
-		if cb != nil {
-			cb(err)
-		}
-	})
+	c.call(tree.Request{Type: tree.OpDelete, Path: path, Version: version}, errCB(cb))
 }
 
 // Exists returns the node's Stat, or NoNode. With a watcher it leaves a
 // watch either way: a data watch on an existing node, an exist watch on a
 // missing one, which is how NodeCreated is seen (zookeeper.md A8.1).
 func (c *Client) Exists(path string, w *Watcher, cb func(stat tree.Stat, err error)) {
-	c.read(tree.OpExists, path, w, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Stat, err)
-		}
-	})
+	c.read(tree.OpExists, path, w, statCB(cb))
 }
 
 // GetData returns the node's data and Stat. A watch is set only if the
 // node exists.
 func (c *Client) GetData(path string, w *Watcher, cb func(data []byte, stat tree.Stat, err error)) {
-	c.read(tree.OpGetData, path, w, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Data, r.Stat, err)
-		}
-	})
+	c.read(tree.OpGetData, path, w, dataCB(cb))
 }
 
 // SetData replaces the node's data if its version matches (-1 matches
 // any) and returns the new Stat.
 func (c *Client) SetData(path string, data []byte, version int32, cb func(stat tree.Stat, err error)) {
-	c.call(tree.Request{Type: tree.OpSetData, Path: path, Data: cloneBytes(data), Version: version}, nil, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Stat, err)
-		}
-	})
+	c.call(tree.Request{Type: tree.OpSetData, Path: path, Data: data, Version: version}, statCB(cb))
 }
 
 // GetChildren returns the node's children, sorted (getChildren). A watch
 // is set only if the node exists.
 func (c *Client) GetChildren(path string, w *Watcher, cb func(children []string, err error)) {
-	c.read(tree.OpGetChildren, path, w, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Children, err)
-		}
-	})
+	c.read(tree.OpGetChildren, path, w, childrenCB(cb))
 }
 
 // GetChildren2 returns the node's children and its Stat (getChildren2).
 func (c *Client) GetChildren2(path string, w *Watcher, cb func(children []string, stat tree.Stat, err error)) {
-	c.read(tree.OpGetChildren2, path, w, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Children, r.Stat, err)
-		}
-	})
+	c.read(tree.OpGetChildren2, path, w, children2CB(cb))
 }
 
 // GetACL returns the node's ACL and Stat.
 func (c *Client) GetACL(path string, cb func(acl []tree.ACL, stat tree.Stat, err error)) {
-	c.call(tree.Request{Type: tree.OpGetACL, Path: path}, nil, func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.ACL, r.Stat, err)
-		}
-	})
+	c.call(tree.Request{Type: tree.OpGetACL, Path: path}, aclCB(cb))
 }
 
 // SetACL replaces the node's ACL if its ACL version matches (-1 matches
 // any) and returns the new Stat.
 func (c *Client) SetACL(path string, acl []tree.ACL, version int32, cb func(stat tree.Stat, err error)) {
-	done := func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Stat, err)
-		}
-	}
+	c.setACL(path, acl, version, statCB(cb))
+}
+
+func (c *Client) setACL(path string, acl []tree.ACL, version int32, done completer) {
 	if len(acl) == 0 && tree.ValidatePath(path) == nil {
 		c.refuse(tree.OpSetACL, path, tree.InvalidACL, nil, done)
 		return
 	}
-	c.call(tree.Request{Type: tree.OpSetACL, Path: path, ACL: append([]tree.ACL(nil), acl...), Version: version}, nil, done)
+	c.call(tree.Request{Type: tree.OpSetACL, Path: path, ACL: normACL(acl), Version: version}, done)
 }
 
 // Sync asks the server the client is connected to to catch up with the
@@ -186,11 +158,7 @@ func (c *Client) SetACL(path string, acl []tree.ACL, version int32, cb func(stat
 // at least as new as the leader's commit point when it handled the sync
 // (zookeeper.md A10; not a quorum operation in 3.8).
 func (c *Client) Sync(path string, cb func(err error)) {
-	c.call(tree.Request{Type: tree.OpSync, Path: path}, nil, func(_ tree.Result, err error) {
-		if cb != nil {
-			cb(err)
-		}
-	})
+	c.call(tree.Request{Type: tree.OpSync, Path: path}, errCB(cb))
 }
 
 // Multi runs ops atomically: all succeed or none does (zookeeper.md A7).
@@ -203,13 +171,12 @@ func (c *Client) Sync(path string, cb func(err error)) {
 // each bad op and RuntimeInconsistency for the others, as the Java async
 // multi does. No ops: no request, empty results.
 func (c *Client) Multi(ops []tree.Request, cb func(results []tree.Result, err error)) {
-	done := func(r tree.Result, err error) {
-		if cb != nil {
-			cb(r.Multi, err)
-		}
-	}
+	c.multi(ops, multiCB(cb))
+}
+
+func (c *Client) multi(ops []tree.Request, done completer) {
 	if len(ops) == 0 {
-		c.post(func() { done(tree.Result{Multi: []tree.Result{}}, nil) })
+		c.post(task{done: done, res: &tree.Result{Multi: []tree.Result{}}})
 		c.kick()
 		return
 	}
@@ -224,17 +191,18 @@ func (c *Client) Multi(ops []tree.Request, cb func(results []tree.Result, err er
 	}
 	if bad {
 		err := &Error{Code: tree.BadArguments, Op: tree.OpMulti}
-		c.post(func() { done(tree.Result{Multi: results}, err) })
+		c.post(task{done: done, res: &tree.Result{Multi: results}, err: err})
 		c.kick()
 		return
 	}
+	// The ops array is the client's (the caller may change its own); their
+	// data stays the caller's until submit decides (see submit).
 	req := tree.Request{Type: tree.OpMulti, Ops: make([]tree.Request, len(ops))}
 	for i := range ops {
 		req.Ops[i] = ops[i]
-		req.Ops[i].Data = cloneBytes(ops[i].Data)
-		req.Ops[i].ACL = append([]tree.ACL(nil), ops[i].ACL...)
+		req.Ops[i].ACL = normACL(ops[i].ACL)
 	}
-	c.submit(&packet{req: req, done: done})
+	c.submitReq(req, done)
 }
 
 // checkOp is Op.validate for one multi op.
@@ -258,7 +226,7 @@ func checkOp(op *tree.Request) tree.Code {
 
 // CreateOp is a create for Multi: createTTL for the TTL modes (ttl in
 // (0, tree.MaxTTL] ms), createContainer for Container, create otherwise
-// (Op.create).
+// (Op.create). The op holds copies of data and acl.
 func CreateOp(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl time.Duration) tree.Request {
 	op := tree.OpCreate
 	switch {
@@ -267,7 +235,7 @@ func CreateOp(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, tt
 	case mode.IsContainer():
 		op = tree.OpCreateContainer
 	}
-	return createRequest(op, path, data, acl, mode, ttl)
+	return createRequest(op, path, cloneBytes(data), cloneACL(acl), mode, ttl)
 }
 
 // DeleteOp is a delete for Multi.
@@ -275,7 +243,7 @@ func DeleteOp(path string, version int32) tree.Request {
 	return tree.Request{Type: tree.OpDelete, Path: path, Version: version}
 }
 
-// SetDataOp is a setData for Multi.
+// SetDataOp is a setData for Multi. The op holds a copy of data.
 func SetDataOp(path string, data []byte, version int32) tree.Request {
 	return tree.Request{Type: tree.OpSetData, Path: path, Data: cloneBytes(data), Version: version}
 }
@@ -290,11 +258,10 @@ func CheckOp(path string, version int32) tree.Request {
 // recursive one (tree.WatchPersistentRecursive) on path for w, which stays
 // until removed (zookeeper.md A8.2). w nil means the default watcher.
 func (c *Client) AddWatch(path string, w *Watcher, mode tree.WatchMode, cb func(err error)) {
-	done := func(_ tree.Result, err error) {
-		if cb != nil {
-			cb(err)
-		}
-	}
+	c.addWatch(path, w, mode, errCB(cb))
+}
+
+func (c *Client) addWatch(path string, w *Watcher, mode tree.WatchMode, done completer) {
 	if mode != tree.WatchPersistent && mode != tree.WatchPersistentRecursive {
 		c.refuse(tree.OpAddWatch, path, tree.BadArguments, fmt.Errorf("invalid watch mode %v", mode), done)
 		return
@@ -302,8 +269,14 @@ func (c *Client) AddWatch(path string, w *Watcher, mode tree.WatchMode, cb func(
 	if w == nil {
 		w = c.def
 	}
-	req := tree.Request{Type: tree.OpAddWatch, Path: path, WatchMode: mode}
-	c.call(req, &watchReg{op: tree.OpAddWatch, mode: mode, path: path, w: w}, done)
+	if err := tree.ValidatePath(path); err != nil {
+		c.refuse(tree.OpAddWatch, path, tree.BadArguments, err, done)
+		return
+	}
+	p := c.newPacket(done)
+	p.msg.Req = tree.Request{Type: tree.OpAddWatch, Path: path, WatchMode: mode}
+	p.reg = watchReg{op: tree.OpAddWatch, mode: mode, path: path, w: w}
+	c.submit(p)
 }
 
 // RemoveWatches removes w's watches of type t at path (removeWatches with a
@@ -318,28 +291,23 @@ func (c *Client) AddWatch(path string, w *Watcher, mode tree.WatchMode, cb func(
 // such watch. w must not be nil (BadArguments). With local, the client removes its watches whatever the
 // server answers, even without a connection (zookeeper.md A8.3).
 func (c *Client) RemoveWatches(path string, w *Watcher, t tree.WatcherType, local bool, cb func(err error)) {
+	c.removeWatchesOf(path, w, t, local, errCB(cb))
+}
+
+func (c *Client) removeWatchesOf(path string, w *Watcher, t tree.WatcherType, local bool, done completer) {
 	if w == nil {
-		c.refuse(tree.OpCheckWatches, path, tree.BadArguments, fmt.Errorf("nil watcher"), func(_ tree.Result, err error) {
-			if cb != nil {
-				cb(err)
-			}
-		})
+		c.refuse(tree.OpCheckWatches, path, tree.BadArguments, fmt.Errorf("nil watcher"), done)
 		return
 	}
-	c.removeWatches(tree.OpCheckWatches, path, w, t, local, cb)
+	c.removeWatches(tree.OpCheckWatches, path, w, t, local, done)
 }
 
 // RemoveAllWatches: see RemoveWatches.
 func (c *Client) RemoveAllWatches(path string, t tree.WatcherType, local bool, cb func(err error)) {
-	c.removeWatches(tree.OpRemoveWatches, path, nil, t, local, cb)
+	c.removeWatches(tree.OpRemoveWatches, path, nil, t, local, errCB(cb))
 }
 
-func (c *Client) removeWatches(op tree.OpCode, path string, w *Watcher, t tree.WatcherType, local bool, cb func(err error)) {
-	done := func(_ tree.Result, err error) {
-		if cb != nil {
-			cb(err)
-		}
-	}
+func (c *Client) removeWatches(op tree.OpCode, path string, w *Watcher, t tree.WatcherType, local bool, done completer) {
 	if t != tree.WatcherChildren && t != tree.WatcherData && t != tree.WatcherAny {
 		c.refuse(op, path, tree.BadArguments, fmt.Errorf("invalid watcher type %v", t), done)
 		return
@@ -348,42 +316,66 @@ func (c *Client) removeWatches(op tree.OpCode, path string, w *Watcher, t tree.W
 		c.refuse(op, path, tree.BadArguments, err, done)
 		return
 	}
-	c.submit(&packet{
-		req:   tree.Request{Type: op, Path: path, WatcherType: t},
-		dereg: &watchDereg{path: path, w: w, typ: t, local: local},
-		done:  done,
-	})
+	p := c.newPacket(done)
+	p.msg.Req = tree.Request{Type: op, Path: path, WatcherType: t}
+	p.dereg = &watchDereg{path: path, w: w, typ: t, local: local}
+	c.submit(p)
 }
 
 // read sends a read that may leave a watch for w.
-func (c *Client) read(op tree.OpCode, path string, w *Watcher, done func(tree.Result, error)) {
-	req := tree.Request{Type: op, Path: path, Watch: w != nil}
-	var reg *watchReg
-	if w != nil {
-		reg = &watchReg{op: op, path: path, w: w}
+func (c *Client) read(op tree.OpCode, path string, w *Watcher, done completer) {
+	if err := tree.ValidatePath(path); err != nil {
+		c.refuse(op, path, tree.BadArguments, err, done)
+		return
 	}
-	c.call(req, reg, done)
+	p := c.newPacket(done)
+	p.msg.Req = tree.Request{Type: op, Path: path, Watch: w != nil}
+	if w != nil {
+		p.reg = watchReg{op: op, path: path, w: w}
+	}
+	c.submit(p)
 }
 
 // call checks the path of req and submits it.
-func (c *Client) call(req tree.Request, reg *watchReg, done func(tree.Result, error)) {
+func (c *Client) call(req tree.Request, done completer) {
 	if err := tree.ValidatePath(req.Path); err != nil {
 		c.refuse(req.Type, req.Path, tree.BadArguments, err, done)
 		return
 	}
-	c.submit(&packet{req: req, reg: reg, done: done})
+	c.submitReq(req, done)
+}
+
+// submitReq submits req, already checked, in a packet of its own.
+func (c *Client) submitReq(req tree.Request, done completer) {
+	p := c.newPacket(done)
+	p.msg.Req = req
+	c.submit(p)
 }
 
 // refuse fails a call the client will not send.
-func (c *Client) refuse(op tree.OpCode, path string, code tree.Code, cause error, done func(tree.Result, error)) {
-	err := &Error{Code: code, Op: op, Path: path, Err: cause}
-	c.post(func() { done(tree.Result{}, err) })
+func (c *Client) refuse(op tree.OpCode, path string, code tree.Code, cause error, done completer) {
+	c.post(task{done: done, err: &Error{Code: code, Op: op, Path: path, Err: cause}})
 	c.kick()
 }
 
+// cloneBytes copies b, keeping nil apart from empty (the codec tells them
+// apart).
 func cloneBytes(b []byte) []byte {
 	if b == nil {
 		return nil
 	}
 	return append([]byte{}, b...)
+}
+
+// cloneACL copies acl; an empty list becomes nil, as the API has always
+// sent it.
+func cloneACL(acl []tree.ACL) []tree.ACL { return append([]tree.ACL(nil), acl...) }
+
+// normACL is acl itself, or nil for an empty list: what cloneACL would
+// give, without the copy.
+func normACL(acl []tree.ACL) []tree.ACL {
+	if len(acl) == 0 {
+		return nil
+	}
+	return acl
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zoosim/tree"
+	"zoosim/zab/wire"
 )
 
 func TestRemoveWatches(t *testing.T) {
@@ -358,4 +359,67 @@ func TestAddWatchRegistration(t *testing.T) {
 			t.Fatalf("%s: watch held %v, want %v", code, !want, want)
 		}
 	}
+}
+
+// TestCallerMayReuseItsBuffers: the client keeps no reference into a
+// caller's data, ACL or ops once the call returns. A request sent at once
+// is encoded inside the call; one queued while disconnected holds copies,
+// so the frame sent after the reconnect carries what the caller passed,
+// whatever the caller wrote into its buffers since.
+func TestCallerMayReuseItsBuffers(t *testing.T) {
+	scribble := func(bufs ...[]byte) {
+		for _, b := range bufs {
+			for i := range b {
+				b[i] = '!'
+			}
+		}
+	}
+	acl := func() []tree.ACL {
+		return []tree.ACL{{Perms: tree.PermAll, ID: tree.ID{Scheme: "world", ID: "anyone"}}}
+	}
+	check := func(t *testing.T, reqs []*wire.Request) {
+		t.Helper()
+		want := []tree.Request{
+			{Type: tree.OpCreate, Path: "/a", Data: []byte("create"), ACL: acl()},
+			{Type: tree.OpSetData, Path: "/a", Data: []byte("set"), Version: -1},
+			{Type: tree.OpSetACL, Path: "/a", ACL: acl(), Version: -1},
+			{Type: tree.OpMulti, Ops: []tree.Request{{Type: tree.OpSetData, Path: "/a", Data: []byte("op"), Version: -1}}},
+		}
+		if len(reqs) != len(want) {
+			t.Fatalf("server received %d requests, want %d", len(reqs), len(want))
+		}
+		for i, r := range reqs {
+			if !reflect.DeepEqual(r.Req, want[i]) {
+				t.Errorf("request %d: server received\n  %#v\nwant\n  %#v", i, r.Req, want[i])
+			}
+		}
+	}
+	issue := func(h *harness) {
+		data, set, op := []byte("create"), []byte("set"), []byte("op")
+		a1, a2 := acl(), acl()
+		ops := []tree.Request{{Type: tree.OpSetData, Path: "/a", Data: op, Version: -1}}
+		h.c.Create("/a", data, a1, tree.Persistent, nil)
+		h.c.SetData("/a", set, -1, nil)
+		h.c.SetACL("/a", a2, -1, nil)
+		h.c.Multi(ops, nil)
+		scribble(data, set, op)
+		a1[0].ID.ID, a2[0].ID.ID = "someone", "someone"
+		ops[0].Path = "/b"
+	}
+	t.Run("sent at once", func(t *testing.T) {
+		h := newHarness(t, 1, nil)
+		h.open()
+		issue(h)
+		h.settle()
+		check(t, h.server().requests())
+	})
+	t.Run("queued while disconnected", func(t *testing.T) {
+		h := newHarness(t, 3, nil)
+		h.open()
+		h.server().dropAll()
+		h.settle()
+		issue(h)
+		h.connect()
+		check(t, h.server().requests())
+	})
 }

@@ -14,16 +14,18 @@ import (
 type Client struct {
 	// scratch is the encode buffer for outgoing frames (Conn.Send copies).
 	scratch []byte
-	env     Env
-	cfg     Config
-	def     *Watcher // wraps cfg.Watcher
+	// ping is the frame of every ping, built once.
+	ping wire.Request
+	env  Env
+	cfg  Config
+	def  *Watcher // wraps cfg.Watcher
 
 	state State
 	// closing is set by Close, as ClientCnxn.closing: later requests fail
 	// with ConnectionLoss and a lost connection is not re-established.
 	closing       bool
-	closeWaiters  []func()
-	connWaiters   []func(error)
+	closeWaiters  []completer
+	connWaiters   []completer
 	lastDrop      error
 	everConnected bool // a transport connection came up once (!isFirstConnect)
 
@@ -50,8 +52,10 @@ type Client struct {
 	// Invariant: outgoing holds requests not yet sent, in xid order;
 	// pending holds the requests sent on cn, in xid order, awaiting their
 	// replies. outgoing is empty while cn is established.
-	outgoing []*packet
-	pending  []*packet
+	outgoing packetQueue
+	pending  packetQueue
+	// free holds released packets for reuse (newPacket).
+	free []*packet
 
 	auth    []string // digest credentials, in the order added
 	watches watchManager
@@ -64,9 +68,28 @@ type Client struct {
 	// run, in order. It plays the Java client's event thread: everything
 	// the application sees goes through it, so callbacks never run inside
 	// a call into the client and always run in the order their causes
-	// happened.
-	queue                   []func()
+	// happened. Its array is reused from one drain to the next.
+	queue                   []task
 	draining, drainSchedule bool
+	// kickFn is kicked bound once, so a kick allocates no closure.
+	kickFn func()
+	// noResult is the zero result handed to completers when there is no
+	// reply; completers only read it.
+	noResult tree.Result
+}
+
+// task is one entry of the dispatch queue: a request's outcome (p), an
+// event for watchers (event), or the completion of a call that needs no
+// packet (done, with res or the zero result, and err). A struct rather
+// than a closure, so queueing allocates nothing.
+type task struct {
+	p     *packet
+	done  completer
+	res   *tree.Result
+	err   error
+	event bool
+	ev    Event
+	ws    []*Watcher
 }
 
 // New creates a client and starts connecting at once (the first Dial
@@ -86,7 +109,9 @@ func New(env Env, cfg Config) *Client {
 		watches:    newWatchManager(),
 		eventState: wire.StateDisconnected,
 		xid:        1,
+		ping:       wire.Request{Xid: wire.XidPing, Req: pingRequest},
 	}
+	c.kickFn = c.kicked
 	if c.passwd == nil {
 		c.passwd = make([]byte, 16) // ClientCnxn's initial new byte[16]
 	}
@@ -132,11 +157,11 @@ func (c *Client) DefaultWatcher() *Watcher { return c.def }
 // String describes the client on one line, like ClientCnxn.toString.
 func (c *Client) String() string {
 	return fmt.Sprintf("client session=%s state=%s server=%d lastZxid=%s xid=%d queued=%d pending=%d timeout=%v",
-		c.sessionID, c.state, c.Server(), c.lastZxid, c.xid, len(c.outgoing), len(c.pending), c.negotiated)
+		c.sessionID, c.state, c.Server(), c.lastZxid, c.xid, c.outgoing.len(), c.pending.len(), c.negotiated)
 }
 
-// post queues fn to run from the event loop after everything queued before.
-func (c *Client) post(fn func()) { c.queue = append(c.queue, fn) }
+// post queues t to run from the event loop after everything queued before.
+func (c *Client) post(t task) { c.queue = append(c.queue, t) }
 
 // drain runs the queue. Every entry from the event loop (a ConnHandler
 // method, a timer) ends with it. A callback that calls into the client
@@ -146,14 +171,45 @@ func (c *Client) drain() {
 		return
 	}
 	c.draining = true
-	for len(c.queue) > 0 {
-		fn := c.queue[0]
-		c.queue[0] = nil
-		c.queue = c.queue[1:]
-		fn()
+	for i := 0; i < len(c.queue); i++ {
+		t := c.queue[i]
+		c.queue[i] = task{}
+		c.run(&t)
 	}
-	c.queue = nil
+	c.queue = c.queue[:0]
 	c.draining = false
+}
+
+// run runs one task of the queue.
+func (c *Client) run(t *task) {
+	switch {
+	case t.p != nil:
+		p := t.p
+		if c.cfg.Observer != nil && p.msg.Xid > 0 {
+			c.cfg.Observer.OnReturn(p.msg.Xid, p.reply, p.err)
+		}
+		if p.done != nil {
+			res := &c.noResult
+			if p.reply != nil {
+				res = &p.reply.Result
+			}
+			p.done.complete(res, p.err)
+		}
+		c.release(p)
+	case t.event:
+		if c.cfg.Observer != nil {
+			c.cfg.Observer.OnEvent(t.ev)
+		}
+		for _, w := range t.ws {
+			w.call(t.ev)
+		}
+	default:
+		res := t.res
+		if res == nil {
+			res = &c.noResult
+		}
+		t.done.complete(res, t.err)
+	}
 }
 
 // kick makes sure a queue filled by an API call runs: the call itself
@@ -163,10 +219,13 @@ func (c *Client) kick() {
 		return
 	}
 	c.drainSchedule = true
-	c.env.After(0, func() {
-		c.drainSchedule = false
-		c.drain()
-	})
+	c.env.After(0, c.kickFn)
+}
+
+// kicked is the turn of the loop that kick asked for.
+func (c *Client) kicked() {
+	c.drainSchedule = false
+	c.drain()
 }
 
 // setState moves to s and tells WaitConnected callers what they waited for.
@@ -182,8 +241,8 @@ func (c *Client) setState(s State) {
 	}
 	waiters := c.connWaiters
 	c.connWaiters = nil
-	for _, fn := range waiters {
-		c.post(func() { fn(err) })
+	for _, w := range waiters {
+		c.post(task{done: w, err: err})
 	}
 }
 
@@ -212,14 +271,7 @@ func (c *Client) sessionEvent(s wire.KeeperState) {
 
 // deliver queues e for the watchers ws.
 func (c *Client) deliver(e Event, ws []*Watcher) {
-	c.post(func() {
-		if c.cfg.Observer != nil {
-			c.cfg.Observer.OnEvent(e)
-		}
-		for _, w := range ws {
-			w.call(e)
-		}
-	})
+	c.post(task{event: true, ev: e, ws: ws})
 }
 
 // setTimeouts derives the timers from a session timeout of ms

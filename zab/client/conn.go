@@ -184,7 +184,7 @@ func (c *Client) pump(cn *conn) {
 			next -= pingSlack
 		}
 		if next <= 0 || idleSend > maxSendPingInterval {
-			if !c.send(cn, &wire.Request{Xid: wire.XidPing, Req: pingRequest}) {
+			if !c.send(cn, &c.ping) {
 				return
 			}
 		} else if next < to {

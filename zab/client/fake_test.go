@@ -84,7 +84,7 @@ func (l *loop) runUntil(end time.Duration) {
 func (l *loop) run(d time.Duration) { l.runUntil(l.now + d) }
 
 // runWhile runs events one at a time while cond holds, failing after limit.
-func (l *loop) runWhile(t *testing.T, limit time.Duration, cond func() bool) {
+func (l *loop) runWhile(t testing.TB, limit time.Duration, cond func() bool) {
 	t.Helper()
 	end := l.now + limit
 	for cond() {
@@ -107,7 +107,7 @@ const latency = time.Millisecond
 // cluster is the fake ensemble: servers sharing one tiny in-memory tree, a
 // session table and a zxid counter, reached through a FIFO fake network.
 type cluster struct {
-	t        *testing.T
+	t        testing.TB
 	l        *loop
 	rng      *rand.Rand
 	servers  []*server
@@ -173,7 +173,7 @@ type sconn struct {
 
 var errRefused = errors.New("connection refused")
 
-func newCluster(t *testing.T, n int, seed uint64) *cluster {
+func newCluster(t testing.TB, n int, seed uint64) *cluster {
 	cl := &cluster{
 		t:        t,
 		l:        &loop{},

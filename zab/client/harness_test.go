@@ -13,7 +13,7 @@ import (
 // harness is one client on a fake cluster, with a log of everything the
 // application saw, in order.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	cl  *cluster
 	l   *loop
 	c   *Client
@@ -50,7 +50,7 @@ func (r *recorder) OnEvent(e Event) {
 
 // newHarness builds a cluster of n servers; setup may change it (server
 // modes, negotiation) and the config before the client is created.
-func newHarness(t *testing.T, n int, setup func(*cluster, *Config)) *harness {
+func newHarness(t testing.TB, n int, setup func(*cluster, *Config)) *harness {
 	t.Helper()
 	cl := newCluster(t, n, 7)
 	h := &harness{t: t, cl: cl, l: cl.l, obs: &recorder{}}

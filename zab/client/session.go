@@ -58,17 +58,15 @@ func (c *Client) prime(cn *conn) {
 		}
 	}
 	for _, req := range c.setWatches() {
-		p := &packet{xid: wire.XidSetWatches, req: req}
-		c.pending = append(c.pending, p)
-		if !c.send(cn, &wire.Request{Xid: wire.XidSetWatches, Req: req}) {
+		p := c.newPacket(nil)
+		p.msg = wire.Request{Xid: wire.XidSetWatches, Req: req}
+		c.pending.push(p)
+		if !c.send(cn, &p.msg) {
 			return
 		}
 	}
-	for len(c.outgoing) > 0 && c.cn == cn {
-		p := c.outgoing[0]
-		c.outgoing[0] = nil
-		c.outgoing = c.outgoing[1:]
-		c.sendRequest(cn, p)
+	for c.outgoing.len() > 0 && c.cn == cn {
+		c.sendRequest(cn, c.outgoing.pop())
 	}
 }
 
@@ -140,20 +138,20 @@ func (c *Client) onMessage(cn *conn, m wire.ClientMessage) {
 			}
 			return
 		}
-		if len(c.pending) == 0 {
+		if c.pending.len() == 0 {
 			c.lose(cn, protocolError("reply xid %d with nothing pending", m.Xid))
 			return
 		}
-		p := c.pending[0]
-		if p.xid != m.Xid {
-			c.lose(cn, protocolError("reply xid %d, expected %d", m.Xid, p.xid))
+		p := c.pending.front()
+		if p.msg.Xid != m.Xid {
+			c.lose(cn, protocolError("reply xid %d, expected %d", m.Xid, p.msg.Xid))
 			return
 		}
-		c.pending[0] = nil
-		c.pending = c.pending[1:]
+		c.pending.pop()
 		c.seeZxid(m.Zxid)
+		closing := p.msg.Req.Type == tree.OpCloseSession
 		c.finish(p, m, m.Err)
-		if p.req.Type == tree.OpCloseSession {
+		if closing {
 			c.closed()
 		}
 	case *wire.Event:
@@ -203,20 +201,31 @@ func (c *Client) authFailed(cn *conn) {
 // at once, and the session lives on at the servers until it expires.
 // Closing a client that is not alive does nothing but run cb.
 func (c *Client) Close(cb func()) {
+	if cb == nil {
+		c.close(nil)
+		return
+	}
+	c.close(closeCB(cb))
+}
+
+// close is Close with its callback as a completer, nil for none.
+func (c *Client) close(done completer) {
 	defer c.kick()
 	if !c.state.IsAlive() {
-		if cb != nil {
-			c.post(cb)
+		if done != nil {
+			c.post(task{done: done})
 		}
 		return
 	}
-	if cb != nil {
-		c.closeWaiters = append(c.closeWaiters, cb)
+	if done != nil {
+		c.closeWaiters = append(c.closeWaiters, done)
 	}
 	if c.closing {
 		return
 	}
-	c.submit(&packet{req: tree.Request{Type: tree.OpCloseSession}})
+	p := c.newPacket(nil)
+	p.msg.Req = tree.Request{Type: tree.OpCloseSession}
+	c.submit(p)
 	c.closing = true
 	if c.cn == nil {
 		c.failAll()
@@ -243,8 +252,8 @@ func (c *Client) closed() {
 
 // finishClose runs the Close callbacks once the client has ended.
 func (c *Client) finishClose() {
-	for _, cb := range c.closeWaiters {
-		c.post(cb)
+	for _, done := range c.closeWaiters {
+		c.post(task{done: done})
 	}
 	c.closeWaiters = nil
 }
@@ -270,15 +279,16 @@ func (c *Client) AddAuth(userPassword string) {
 // WaitConnected calls cb with nil once the client is Connected (at once if
 // it is), or with the error requests would get if the client ends first
 // (SessionExpired, AuthFailed).
-func (c *Client) WaitConnected(cb func(error)) {
+func (c *Client) WaitConnected(cb func(error)) { c.waitConnected(errCB(cb)) }
+
+func (c *Client) waitConnected(done completer) {
 	defer c.kick()
 	switch {
 	case c.state == Connected:
-		c.post(func() { cb(nil) })
+		c.post(task{done: done})
 	case !c.state.IsAlive():
-		err := &Error{Code: c.failCode()}
-		c.post(func() { cb(err) })
+		c.post(task{done: done, err: &Error{Code: c.failCode()}})
 	default:
-		c.connWaiters = append(c.connWaiters, cb)
+		c.connWaiters = append(c.connWaiters, done)
 	}
 }
