@@ -6,27 +6,46 @@ import (
 	"zoosim/tree"
 )
 
-// Waiter parks the calling simulated process until wake is called from the
-// event loop. The host implements it (sim/cluster): a process is a
-// coroutine that only the kernel resumes, so exactly one thing runs at a
-// time (DESIGN.md, sim "Processes").
+// Waiter parks and resumes the simulated process that runs a Session. The
+// host implements it (sim/cluster, on sim.Proc's Park and Unpark): a
+// process is a coroutine that only the kernel resumes, so exactly one
+// thing runs at a time (DESIGN.md, sim "Processes").
 //
-// Wait calls arm once, with the function that resumes the process. The
-// session passes an arm that issues the request, so the request is made
-// by the process itself, in its turn. wake is called exactly once, from
-// the event loop, never inside arm: the client never runs a callback
-// inside a call.
-type Waiter interface{ Wait(arm func(wake func())) }
+// A Session issues its request first, from the process itself, then calls
+// Park, which blocks the process until Unpark is called. The Session calls
+// Unpark once per call, from the event loop, while the process is parked:
+// the client never runs a callback inside a call, so the outcome cannot
+// come before Park. Park may also return early (an Unpark meant for
+// something else the process waits on): the Session parks again until its
+// own call has completed.
+//
+// The interface has no per-call argument, so a waiter that parks the
+// process itself (not a future made per call) lets a call allocate
+// nothing.
+type Waiter interface {
+	Park()
+	Unpark()
+}
 
 // Session is the blocking facade over a Client for straight-line code
 // running as a simulated process (recipes, workloads). Each method issues
 // the asynchronous call and parks the process until its callback ran.
 // Watch events and session events still go to watchers from the event
 // loop. Several processes may share one Client, each with its own Session
-// and Waiter.
+// and Waiter; one Session makes one call at a time.
+//
+// The Session is the completer of its own calls: the outcome is copied
+// into res and err and the process is resumed, so a call allocates no
+// closure.
 type Session struct {
 	c *Client
 	w Waiter
+	// busy is set from the issue of a call until its outcome arrived.
+	busy bool
+	// res and err are the outcome of the last call, set by complete and
+	// cleared by wait.
+	res tree.Result
+	err error
 }
 
 // NewSession returns a blocking facade over c that parks through w.
@@ -35,22 +54,43 @@ func NewSession(c *Client, w Waiter) *Session { return &Session{c: c, w: w} }
 // Client returns the asynchronous client underneath.
 func (s *Session) Client() *Client { return s.c }
 
-// await issues a call through start and parks until it calls done.
-func (s *Session) await(start func(done func())) {
-	s.w.Wait(func(wake func()) { start(wake) })
+// complete receives the outcome of the call in progress, on the event
+// loop, and resumes the process.
+func (s *Session) complete(res *tree.Result, err error) {
+	s.res, s.err, s.busy = *res, err, false
+	s.w.Unpark()
+}
+
+// issue marks a call in progress; the caller then makes the call with s as
+// its completer and waits.
+func (s *Session) issue() *Session {
+	s.busy = true
+	return s
+}
+
+// wait parks until the call just issued completed and returns its outcome,
+// leaving the Session holding nothing for the next call.
+func (s *Session) wait() (tree.Result, error) {
+	for s.busy {
+		s.w.Park()
+	}
+	res, err := s.res, s.err
+	s.res, s.err = tree.Result{}, nil
+	return res, err
 }
 
 // WaitConnected blocks until the client is Connected, or fails with the
 // error requests would get if it ends first.
 func (s *Session) WaitConnected() error {
-	var err error
-	s.await(func(done func()) { s.c.WaitConnected(func(e error) { err = e; done() }) })
+	s.c.waitConnected(s.issue())
+	_, err := s.wait()
 	return err
 }
 
 // Close closes the session and blocks until the client is Closed.
 func (s *Session) Close() {
-	s.await(func(done func()) { s.c.Close(done) })
+	s.c.close(s.issue())
+	s.wait()
 }
 
 // AddAuth adds a digest credential; it does not block (see Client.AddAuth).
@@ -58,29 +98,22 @@ func (s *Session) AddAuth(userPassword string) { s.c.AddAuth(userPassword) }
 
 // Create is the blocking Client.Create.
 func (s *Session) Create(path string, data []byte, acl []tree.ACL, mode tree.CreateMode) (string, error) {
-	var out string
-	var err error
-	s.await(func(done func()) {
-		s.c.Create(path, data, acl, mode, func(p string, e error) { out, err = p, e; done() })
-	})
-	return out, err
+	s.c.create(createOpcode(mode), path, data, acl, mode, 0, s.issue())
+	r, err := s.wait()
+	return r.Path, err
 }
 
 // Create2 is the blocking Client.Create2.
 func (s *Session) Create2(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl time.Duration) (string, tree.Stat, error) {
-	var out string
-	var st tree.Stat
-	var err error
-	s.await(func(done func()) {
-		s.c.Create2(path, data, acl, mode, ttl, func(p string, x tree.Stat, e error) { out, st, err = p, x, e; done() })
-	})
-	return out, st, err
+	s.c.create(create2Opcode(mode), path, data, acl, mode, ttl, s.issue())
+	r, err := s.wait()
+	return r.Path, r.Stat, err
 }
 
 // Delete is the blocking Client.Delete.
 func (s *Session) Delete(path string, version int32) error {
-	var err error
-	s.await(func(done func()) { s.c.Delete(path, version, func(e error) { err = e; done() }) })
+	s.c.call(tree.Request{Type: tree.OpDelete, Path: path, Version: version}, s.issue())
+	_, err := s.wait()
 	return err
 }
 
@@ -88,112 +121,87 @@ func (s *Session) Delete(path string, version int32) error {
 // exists it reports a missing node as ok == false with a nil error; the
 // watch (an exist watch) is set all the same.
 func (s *Session) Exists(path string, w *Watcher) (stat tree.Stat, ok bool, err error) {
-	s.await(func(done func()) {
-		s.c.Exists(path, w, func(x tree.Stat, e error) { stat, err = x, e; done() })
-	})
+	s.c.read(tree.OpExists, path, w, s.issue())
+	r, err := s.wait()
 	if CodeOf(err) == tree.NoNode {
 		return tree.Stat{}, false, nil
 	}
-	return stat, err == nil, err
+	return r.Stat, err == nil, err
 }
 
 // GetData is the blocking Client.GetData.
 func (s *Session) GetData(path string, w *Watcher) ([]byte, tree.Stat, error) {
-	var data []byte
-	var st tree.Stat
-	var err error
-	s.await(func(done func()) {
-		s.c.GetData(path, w, func(d []byte, x tree.Stat, e error) { data, st, err = d, x, e; done() })
-	})
-	return data, st, err
+	s.c.read(tree.OpGetData, path, w, s.issue())
+	r, err := s.wait()
+	return r.Data, r.Stat, err
 }
 
 // SetData is the blocking Client.SetData.
 func (s *Session) SetData(path string, data []byte, version int32) (tree.Stat, error) {
-	var st tree.Stat
-	var err error
-	s.await(func(done func()) {
-		s.c.SetData(path, data, version, func(x tree.Stat, e error) { st, err = x, e; done() })
-	})
-	return st, err
+	s.c.call(tree.Request{Type: tree.OpSetData, Path: path, Data: data, Version: version}, s.issue())
+	r, err := s.wait()
+	return r.Stat, err
 }
 
 // GetChildren is the blocking Client.GetChildren.
 func (s *Session) GetChildren(path string, w *Watcher) ([]string, error) {
-	var kids []string
-	var err error
-	s.await(func(done func()) {
-		s.c.GetChildren(path, w, func(k []string, e error) { kids, err = k, e; done() })
-	})
-	return kids, err
+	s.c.read(tree.OpGetChildren, path, w, s.issue())
+	r, err := s.wait()
+	return r.Children, err
 }
 
 // GetChildren2 is the blocking Client.GetChildren2.
 func (s *Session) GetChildren2(path string, w *Watcher) ([]string, tree.Stat, error) {
-	var kids []string
-	var st tree.Stat
-	var err error
-	s.await(func(done func()) {
-		s.c.GetChildren2(path, w, func(k []string, x tree.Stat, e error) { kids, st, err = k, x, e; done() })
-	})
-	return kids, st, err
+	s.c.read(tree.OpGetChildren2, path, w, s.issue())
+	r, err := s.wait()
+	return r.Children, r.Stat, err
 }
 
 // GetACL is the blocking Client.GetACL.
 func (s *Session) GetACL(path string) ([]tree.ACL, tree.Stat, error) {
-	var acl []tree.ACL
-	var st tree.Stat
-	var err error
-	s.await(func(done func()) {
-		s.c.GetACL(path, func(a []tree.ACL, x tree.Stat, e error) { acl, st, err = a, x, e; done() })
-	})
-	return acl, st, err
+	s.c.call(tree.Request{Type: tree.OpGetACL, Path: path}, s.issue())
+	r, err := s.wait()
+	return r.ACL, r.Stat, err
 }
 
 // SetACL is the blocking Client.SetACL.
 func (s *Session) SetACL(path string, acl []tree.ACL, version int32) (tree.Stat, error) {
-	var st tree.Stat
-	var err error
-	s.await(func(done func()) {
-		s.c.SetACL(path, acl, version, func(x tree.Stat, e error) { st, err = x, e; done() })
-	})
-	return st, err
+	s.c.setACL(path, acl, version, s.issue())
+	r, err := s.wait()
+	return r.Stat, err
 }
 
 // Sync is the blocking Client.Sync.
 func (s *Session) Sync(path string) error {
-	var err error
-	s.await(func(done func()) { s.c.Sync(path, func(e error) { err = e; done() }) })
+	s.c.call(tree.Request{Type: tree.OpSync, Path: path}, s.issue())
+	_, err := s.wait()
 	return err
 }
 
 // Multi is the blocking Client.Multi.
 func (s *Session) Multi(ops ...tree.Request) ([]tree.Result, error) {
-	var res []tree.Result
-	var err error
-	s.await(func(done func()) {
-		s.c.Multi(ops, func(r []tree.Result, e error) { res, err = r, e; done() })
-	})
-	return res, err
+	s.c.multi(ops, s.issue())
+	r, err := s.wait()
+	return r.Multi, err
 }
 
 // AddWatch is the blocking Client.AddWatch.
 func (s *Session) AddWatch(path string, w *Watcher, mode tree.WatchMode) error {
-	var err error
-	s.await(func(done func()) { s.c.AddWatch(path, w, mode, func(e error) { err = e; done() }) })
+	s.c.addWatch(path, w, mode, s.issue())
+	_, err := s.wait()
 	return err
 }
 
 // RemoveWatches is the blocking Client.RemoveWatches.
 func (s *Session) RemoveWatches(path string, w *Watcher, t tree.WatcherType, local bool) error {
-	var err error
-	s.await(func(done func()) { s.c.RemoveWatches(path, w, t, local, func(e error) { err = e; done() }) })
+	s.c.removeWatchesOf(path, w, t, local, s.issue())
+	_, err := s.wait()
 	return err
 }
 
 // RemoveAllWatches is the blocking Client.RemoveAllWatches.
 func (s *Session) RemoveAllWatches(path string, t tree.WatcherType, local bool) error {
-	var err error
-	s.await(func(done func()) { s.c.RemoveAllWatches(path, t, local, func(e error) { err = e; done() }) })
+	s.c.removeWatches(tree.OpRemoveWatches, path, nil, t, local, s.issue())
+	_, err := s.wait()
 	return err
 }

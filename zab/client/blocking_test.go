@@ -14,9 +14,13 @@ type proc struct {
 	l      *loop
 	resume chan struct{}
 	yield  chan struct{}
-	arming bool
+	parked bool // between Park and the Unpark that ends it
+	woken  bool // Unpark was called for the current Park
 	done   bool
 	parks  int
+	// early makes that many Parks return at once without an Unpark, as a
+	// waiter may when the process is woken for something else.
+	early int
 }
 
 func startProc(l *loop, body func(p *proc)) *proc {
@@ -39,24 +43,32 @@ func (p *proc) step() {
 	<-p.yield
 }
 
-// Wait implements Waiter.
-func (p *proc) Wait(arm func(wake func())) {
-	woken := false
-	p.arming = true
-	arm(func() {
-		if p.arming {
-			panic("wake called inside arm")
-		}
-		if woken {
-			panic("wake called twice")
-		}
-		woken = true
-		p.l.after(0, p.step)
-	})
-	p.arming = false
+// Park implements Waiter.
+func (p *proc) Park() {
+	if p.parked {
+		panic("Park while parked")
+	}
 	p.parks++
+	if p.early > 0 {
+		p.early--
+		return
+	}
+	p.parked, p.woken = true, false
 	p.yield <- struct{}{}
 	<-p.resume
+	p.parked = false
+}
+
+// Unpark implements Waiter.
+func (p *proc) Unpark() {
+	if !p.parked {
+		panic("Unpark while the process is not parked (inside the call?)")
+	}
+	if p.woken {
+		panic("Unpark called twice")
+	}
+	p.woken = true
+	p.l.after(0, p.step)
 }
 
 func TestBlockingSession(t *testing.T) {
@@ -114,5 +126,27 @@ func TestBlockingSession(t *testing.T) {
 	)
 	if elapsed[0] == 0 || p.parks != 12 {
 		t.Fatalf("WaitConnected returned after %v, %d parks: the process must park for every call", elapsed[0], p.parks)
+	}
+}
+
+// TestSessionParksUntilItsOwnCallCompleted: a Park that returns before the
+// call's outcome arrived (the process was woken for something else) does
+// not end the call; the session parks again.
+func TestSessionParksUntilItsOwnCallCompleted(t *testing.T) {
+	h := newHarness(t, 1, nil)
+	h.open()
+	var got string
+	var gotErr error
+	p := startProc(h.l, func(p *proc) {
+		s := NewSession(h.c, p)
+		p.early = 2
+		got, gotErr = s.Create("/a", []byte("v"), tree.OpenACLUnsafe, tree.Persistent)
+	})
+	h.l.run(time.Minute)
+	if !p.done || got != "/a" || gotErr != nil {
+		t.Fatalf("done %v, create returned %q, %v; want /a, nil", p.done, got, gotErr)
+	}
+	if p.parks != 3 {
+		t.Fatalf("%d parks, want 3 (two early returns, then the real wait)", p.parks)
 	}
 }
