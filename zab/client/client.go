@@ -14,6 +14,10 @@ import (
 type Client struct {
 	// scratch is the encode buffer for outgoing frames (Conn.Send copies).
 	scratch []byte
+	// dec decodes every received frame into messages it reuses, so a reply
+	// or an event costs no message allocation; nothing keeps its pointers
+	// past the frame's handling (finish copies the reply).
+	dec wire.ClientDecoder
 	// ping is the frame of every ping, built once.
 	ping wire.Request
 	env  Env
@@ -185,14 +189,15 @@ func (c *Client) run(t *task) {
 	switch {
 	case t.p != nil:
 		p := t.p
+		var reply *wire.Reply
+		res := &c.noResult
+		if p.replied {
+			reply, res = &p.reply, &p.reply.Result
+		}
 		if c.cfg.Observer != nil && p.msg.Xid > 0 {
-			c.cfg.Observer.OnReturn(p.msg.Xid, p.reply, p.err)
+			c.cfg.Observer.OnReturn(p.msg.Xid, reply, p.err)
 		}
 		if p.done != nil {
-			res := &c.noResult
-			if p.reply != nil {
-				res = &p.reply.Result
-			}
 			p.done.complete(res, p.err)
 		}
 		c.release(p)

@@ -99,7 +99,7 @@ func (cn *conn) Connected() {
 		LastZxidSeen: c.lastZxid,
 		Timeout:      int32(c.cfg.SessionTimeout.Milliseconds()),
 		SessionID:    c.sessionID,
-		Passwd:       append([]byte(nil), c.passwd...),
+		Passwd:       c.passwd, // encoded before send returns
 	}
 	if c.send(cn, req) {
 		c.pump(cn)
@@ -114,7 +114,7 @@ func (cn *conn) Received(frame []byte) {
 		return
 	}
 	cn.lastHeard = c.env.Now()
-	m, err := wire.DecodeClientMessage(frame)
+	m, err := c.dec.Decode(frame)
 	switch {
 	case !cn.tcp:
 		c.lose(cn, protocolError("frame before the connection was up"))

@@ -63,7 +63,9 @@ type Observer interface {
 	// OnReturn: request xid completed. reply is the server's reply when one
 	// arrived, whatever its code, and nil when the client failed the
 	// request itself (ConnectionLoss, SessionExpired, AuthFailed); err is
-	// what the caller receives, nil on success.
+	// what the caller receives, nil on success. reply belongs to the client
+	// and is reused after the call: copy the struct if you keep it (the
+	// slices it holds are the caller's result and are never reused).
 	OnReturn(xid int32, reply *wire.Reply, err error)
 	// OnEvent: an event is being delivered to its watchers (possibly none).
 	OnEvent(e Event)

@@ -20,11 +20,13 @@ type packet struct {
 	dereg *watchDereg // the watches to remove when the reply comes, or nil
 	// done receives the outcome from the dispatch queue. May be nil.
 	done completer
-	// reply and err are the outcome finish decided, for the dispatch queue:
-	// the server's reply (nil if the client failed the request itself) and
-	// the caller's error.
-	reply *wire.Reply
-	err   error
+	// replied, reply and err are the outcome finish decided, for the
+	// dispatch queue: whether a reply came, a copy of it (the decoder
+	// reuses its own; the slices in it are fresh and go to the caller
+	// uncopied), and the caller's error.
+	replied bool
+	reply   wire.Reply
+	err     error
 }
 
 // completer receives the outcome of a call from the dispatch queue: the
@@ -182,7 +184,8 @@ func (c *Client) sendRequest(cn *conn, p *packet) {
 // it (ClientCnxn.finishPacket): the watch (de)registration happens now, so
 // a notification that follows on the connection sees it; the callback is
 // queued, behind any watch-removed events of the same call. p must not be
-// used after finish: the dispatch queue releases it.
+// used after finish: the dispatch queue releases it. reply may be the
+// decoder's: finish keeps a copy, not the pointer.
 func (c *Client) finish(p *packet, reply *wire.Reply, rc tree.Code) {
 	if p.reg.w != nil {
 		c.watches.register(&p.reg, rc)
@@ -215,7 +218,10 @@ func (c *Client) finish(p *packet, reply *wire.Reply, rc tree.Code) {
 		c.release(p)
 		return
 	}
-	p.reply, p.err = reply, err
+	if reply != nil {
+		p.replied, p.reply = true, *reply
+	}
+	p.err = err
 	c.post(task{p: p})
 }
 

@@ -36,7 +36,7 @@ func (c *Client) onConnectResponse(cn *conn, m wire.ClientMessage) {
 	c.setTimeouts(int64(resp.Timeout))
 	c.hosts.onConnected()
 	c.sessionID = resp.SessionID
-	c.passwd = append([]byte(nil), resp.Passwd...)
+	c.passwd = resp.Passwd // the decoder's own copy, never reused (wire.ClientDecoder)
 	cn.established = true
 	// The read timeout replaces the connect timeout: arm afresh.
 	cn.stopTimer()
