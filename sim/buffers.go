@@ -88,13 +88,18 @@ func (b *buffers) release(buf []byte) {
 	b.free[k] = append(b.free[k], buf[:0])
 }
 
-// poison overwrites p with poisonByte, doubling the filled part with each copy.
-func poison(p []byte) {
-	if len(p) == 0 {
-		return
+// poisonBlock is poison to copy from: one copy covers a typical message.
+// Invariant: every byte is poisonByte; nothing writes to it after package initialization.
+var poisonBlock = func() (b [512]byte) {
+	for i := range b {
+		b[i] = poisonByte
 	}
-	p[0] = poisonByte
-	for filled := 1; filled < len(p); filled *= 2 {
-		copy(p[filled:], p[:filled])
+	return b
+}()
+
+// poison overwrites p with poisonByte.
+func poison(p []byte) {
+	for len(p) > 0 {
+		p = p[copy(p, poisonBlock[:]):]
 	}
 }

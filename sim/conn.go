@@ -361,7 +361,7 @@ func (f *flow) push(kind packetKind, data []byte) {
 		f.insert(packet{at: at, kind: kind, data: data})
 	} else {
 		at = at.Max(f.lastAt)
-		f.q = append(f.q, packet{at: at, kind: kind, data: data})
+		f.q, f.head = appendLive(f.q, f.head, packet{at: at, kind: kind, data: data})
 	}
 	f.lastAt = f.lastAt.Max(at)
 	if kind == pktData && l.rand.Chance(opts.UnsafeDuplicate) {

@@ -283,7 +283,7 @@ func (f *File) Sync(done func(error)) {
 	d.syncSeq++
 	at := w.now.Add(w.opts.Disk.FsyncLatency.Sample(d.rand)).Max(d.lastSyncAt)
 	d.lastSyncAt = at
-	d.syncs = append(d.syncs, syncOp{at: at, id: d.syncSeq, file: f.f, upTo: d.writeSeq, done: done})
+	d.syncs, d.syncHead = appendLive(d.syncs, d.syncHead, syncOp{at: at, id: d.syncSeq, file: f.f, upTo: d.writeSeq, done: done})
 	w.record(record{kind: recSync, node: d.node, label: f.f.name, a: d.syncSeq})
 	if d.syncEv.state == idle {
 		w.schedule(&d.syncEv, d.syncs[d.syncHead].at)

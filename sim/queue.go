@@ -133,3 +133,17 @@ func (h *eventHeap) down(i int, e *event) {
 	h.items[i] = e
 	e.index = i
 }
+
+// appendLive appends v to a queue whose live part is q[head:] and returns the queue and its new
+// head. When q is full and at least half of it is dead, the live part moves to the front instead
+// of the slice growing: a queue that never quite empties (a connection always carrying messages,
+// a disk with an fsync always in flight) stays as long as its longest backlog, where plain
+// append would grow it with every item ever queued, copying it at each growth.
+func appendLive[T any](q []T, head int, v T) ([]T, int) {
+	if head > 0 && len(q) == cap(q) && 2*head >= len(q) {
+		n := copy(q, q[head:])
+		clear(q[n:]) // the moved items' old slots: no stale references
+		q, head = q[:n], 0
+	}
+	return append(q, v), head
+}

@@ -60,3 +60,38 @@ func TestEventHeapPopsInTimeThenSequenceOrder(t *testing.T) {
 		}
 	})
 }
+
+// A queue that never empties keeps a bounded slice, in order, and leaves no stale values behind.
+func TestAppendLiveReusesTheDeadPrefix(t *testing.T) {
+	var q []int
+	head, next, want := 0, 1, 1
+	q, head = appendLive(q, head, next) // one item stays live throughout
+	next++
+	for round := 0; round < 1000; round++ {
+		for range 3 {
+			q, head = appendLive(q, head, next)
+			next++
+			for i, v := range q[len(q):cap(q)] {
+				if v != 0 {
+					t.Fatalf("round %d: slot %d past the end holds %d", round, len(q)+i, v)
+				}
+			}
+		}
+		for range 3 {
+			if q[head] != want {
+				t.Fatalf("took %d, want %d", q[head], want)
+			}
+			q[head] = 0
+			head++
+			want++
+		}
+		if cap(q) > 16 {
+			t.Fatalf("round %d: cap %d for %d live items", round, cap(q), len(q)-head)
+		}
+		for i, v := range q[:cap(q)] {
+			if (i < head || i >= len(q)) && v != 0 {
+				t.Fatalf("round %d: dead slot %d holds %d", round, i, v)
+			}
+		}
+	}
+}
