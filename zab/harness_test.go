@@ -349,13 +349,18 @@ func (h *net) stable() bool {
 
 // client opens a client connection to server id and returns its connection id.
 func (h *net) connect(id wire.ServerID, session tree.SessionID, lastZxid tree.Zxid) uint64 {
+	return h.connectTimeout(id, session, lastZxid, 6000)
+}
+
+// connectTimeout is connect asking for a session timeout of timeout milliseconds.
+func (h *net) connectTimeout(id wire.ServerID, session tree.SessionID, lastZxid tree.Zxid, timeout int32) uint64 {
 	h.next++
 	cid := h.next
 	h.conns[cid] = &hconn{a: 0, b: id, open: true, client: true}
 	p := h.peers[id]
 	p.ClientUp(h.now, cid)
 	h.drain(id)
-	req := &wire.ConnectRequest{Timeout: 6000, SessionID: session, LastZxidSeen: lastZxid}
+	req := &wire.ConnectRequest{Timeout: timeout, SessionID: session, LastZxidSeen: lastZxid}
 	if session != 0 {
 		req.Passwd = Password(session)
 	}

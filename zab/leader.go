@@ -232,14 +232,14 @@ func (l *leaderState) packet(p *Peer, link Link, pkt *wire.Packet) {
 		l.ack(p, lh, pkt.Zxid)
 	case wire.PacketPing:
 		for _, t := range pkt.Touches {
-			l.sessions.touch(p, t.Session, lh.sid)
+			l.sessions.touch(p, t.Session, t.Timeout)
 		}
 	case wire.PacketRequest:
 		if l.phase == leaderBroadcast && pkt.Forward != nil {
 			p.leaderSubmit(pkt.Forward, lh)
 		}
 	case wire.PacketRevalidate:
-		valid := l.phase == leaderBroadcast && l.sessions.revalidate(p, pkt.Session, lh.sid)
+		valid := l.phase == leaderBroadcast && l.sessions.revalidate(p, pkt.Session, lh.sid, pkt.Timeout)
 		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketRevalidate, Session: pkt.Session, Valid: valid})
 	}
 }

@@ -295,6 +295,36 @@ func TestSessionMovesBetweenServers(t *testing.T) {
 	}
 }
 
+// A reconnect that negotiates a longer timeout keeps the session alive for that timeout: the
+// leader touches it with the new connection's timeout, as ZooKeeper's revalidateSession and
+// touchSession do (A9), not with the one it was created with.
+func TestReconnectTimeoutGovernsExpiry(t *testing.T) {
+	h := newNet(t, 3)
+	l := h.mustStable()
+	f := h.follower(l)
+	c := h.client(f) // 6 s
+	c.create("/mine", "", tree.Ephemeral)
+	h.breakConn(c.cid)
+	// Let f's next PING reply carry the create's touch (with the 6 s timeout) to the leader
+	// first: a touch applies the timeout it carries, even a shorter one, in ZooKeeper too.
+	h.run(h.now+3*time.Second, func() bool { return false })
+	for _, to := range []wire.ServerID{l, f} { // through the leader itself, then REVALIDATE
+		cid := h.connectTimeout(to, c.session, h.peers[l].data.tree.LastZxid(), 30000)
+		if s := h.waitSession(cid); s != c.session {
+			t.Fatalf("reconnect to %d got session %s, want %s", to, s, c.session)
+		}
+		h.breakConn(cid)
+		h.run(h.now+20*time.Second, func() bool { return false })
+		if !h.peers[l].data.tree.Exists("/mine") {
+			t.Fatalf("reconnected to %d with a 30 s timeout, the session expired within 20 s", to)
+		}
+	}
+	h.run(h.now+20*time.Second, func() bool { return false })
+	if h.peers[l].data.tree.Exists("/mine") {
+		t.Fatal("the session outlived its 30 s timeout by 10 s")
+	}
+}
+
 // A server refuses a client that has seen a newer zxid than itself (A9).
 func TestServerBehindRefusesClient(t *testing.T) {
 	h := newNet(t, 3)

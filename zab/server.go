@@ -201,7 +201,7 @@ func (p *Peer) connect(c *clientConn, m *wire.ConnectRequest) {
 	p.bindSession(c, m.SessionID)
 	c.state = connWaiting
 	if p.leader != nil {
-		p.revalidatedConn(c, p.leader.sessions.revalidate(p, m.SessionID, p.cfg.ID))
+		p.revalidatedConn(c, p.leader.sessions.revalidate(p, m.SessionID, p.cfg.ID, c.timeout))
 		return
 	}
 	p.sendPacket(p.learner.link, &wire.Packet{Type: wire.PacketRevalidate, Session: m.SessionID, Timeout: c.timeout})
@@ -278,7 +278,7 @@ func (p *Peer) submit(c *clientConn, f *wire.Forward) {
 
 func (p *Peer) touch(c *clientConn) {
 	if p.leader != nil {
-		p.leader.sessions.touch(p, c.session, p.cfg.ID)
+		p.leader.sessions.touch(p, c.session, c.timeout)
 		return
 	}
 	if p.learner != nil {

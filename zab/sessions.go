@@ -63,10 +63,14 @@ func (t *tracker) closing(id tree.SessionID) {
 	}
 }
 
-// touch extends a session's life (any request or ping, here or reported by a learner).
-func (t *tracker) touch(p *Peer, id tree.SessionID, owner wire.ServerID) {
+// touch extends a session's life (any request or ping, here or reported by a learner) by
+// timeout: the timeout negotiated on the connection the touch came through, which after a
+// reconnect may differ from the one the session was created with. ZooKeeper's touchSession
+// buckets the expiry with the connection's timeout and leaves the session's own (the one a new
+// leader restarts it with) alone.
+func (t *tracker) touch(p *Peer, id tree.SessionID, timeout int32) {
 	if s, ok := t.sessions[id]; ok && !s.closing {
-		s.expires = t.round(p.now, s.timeout)
+		s.expires = t.round(p.now, timeout)
 	}
 }
 
@@ -87,14 +91,16 @@ func (t *tracker) check(id tree.SessionID, owner wire.ServerID) tree.Code {
 	return tree.OK
 }
 
-// revalidate handles a reconnect to a server: the session moves there if it is live.
-func (t *tracker) revalidate(p *Peer, id tree.SessionID, owner wire.ServerID) bool {
+// revalidate handles a reconnect to a server: the session moves there if it is live, and is
+// touched with the timeout the server negotiated for the new connection (ZooKeeper's
+// revalidateSession: touchSession with the reconnect's timeout, then setOwner).
+func (t *tracker) revalidate(p *Peer, id tree.SessionID, owner wire.ServerID, timeout int32) bool {
 	s, ok := t.sessions[id]
 	if !ok || s.closing {
 		return false
 	}
 	s.owner = owner
-	s.expires = t.round(p.now, s.timeout)
+	s.expires = t.round(p.now, timeout)
 	return true
 }
 
