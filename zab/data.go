@@ -23,10 +23,9 @@ type dataState struct {
 	// committed).
 	log []*tree.Txn
 	// Invariant: committed holds applied txns in increasing zxid order, a contiguous suffix of
-	// this server's history (minCommittedLog..maxCommittedLog in B4).
+	// this server's history (minCommittedLog..maxCommittedLog in B4), at most
+	// CommittedLogSize+1 of them.
 	committed []*tree.Txn
-	// committedBase is the applied zxid just before committed[0].
-	committedBase tree.Zxid
 	// sinceSnap counts txns applied since the last snapshot.
 	sinceSnap int
 }
@@ -81,27 +80,24 @@ func cmpZxid(a, b tree.Zxid) int {
 	return 0
 }
 
-// noteCommitted records an applied txn in the committed window; prev is the zxid the tree was
-// at before it.
-func (d *dataState) noteCommitted(x *tree.Txn, prev tree.Zxid, window int) {
-	if len(d.committed) == 0 {
-		d.committedBase = prev
+// noteCommitted records an applied txn in the committed window. Like
+// ZKDatabase.addCommittedProposal, which drops the oldest proposal when it holds more than
+// commitLogCount before adding one, the window keeps the newest window+1 txns.
+func (d *dataState) noteCommitted(x *tree.Txn, window int) {
+	if len(d.committed) > window {
+		d.committed[0] = nil // the array outlives the window's head until append reallocates
+		d.committed = d.committed[1:]
 	}
 	d.committed = append(d.committed, x)
-	if len(d.committed) > 2*window {
-		cut := len(d.committed) - window
-		d.committedBase = d.committed[cut-1].Zxid
-		d.committed = slices.Clone(d.committed[cut:])
-	}
 }
 
-// committedRange returns the committed window: base is the state it starts from (the zxid
-// before its first txn, which may be in an older epoch), hi its last zxid.
-func (d *dataState) committedRange() (base, hi tree.Zxid, ok bool) {
+// committedRange returns the zxids of the committed window's first and last txns
+// (minCommittedLog and maxCommittedLog, B4).
+func (d *dataState) committedRange() (lo, hi tree.Zxid, ok bool) {
 	if len(d.committed) == 0 {
 		return 0, 0, false
 	}
-	return d.committedBase, d.committed[len(d.committed)-1].Zxid, true
+	return d.committed[0].Zxid, d.committed[len(d.committed)-1].Zxid, true
 }
 
 // truncate drops every logged txn after z (TRUNC, B4). If applied state is past z, the tree is

@@ -243,6 +243,45 @@ func TestLaggingFollowerGetsSnapshot(t *testing.T) {
 	}
 }
 
+// The committed window holds CommittedLogSize+1 txns, as ZKDatabase's committedLog does: a
+// learner whose last zxid is the window's first txn gets DIFF, one that is one txn further
+// behind gets SNAP (B4 cases 3 and 4).
+func TestCommittedWindowBoundary(t *testing.T) {
+	for _, missed := range []int{5, 6} {
+		t.Run(fmt.Sprintf("missed=%d", missed), func(t *testing.T) {
+			h := newNet(t, 3)
+			h.cfg.CommittedLogSize = 5
+			for _, id := range h.ids {
+				h.crash(id)
+				h.boot(id)
+			}
+			l := h.mustStable()
+			c := h.client(l)
+			for i := 0; i < 10; i++ {
+				c.create(fmt.Sprintf("/before%d", i), "", tree.Persistent)
+			}
+			h.settle()
+			f := h.follower(l)
+			h.crash(f)
+			for i := 0; i < missed; i++ {
+				c.create(fmt.Sprintf("/missed%d", i), "", tree.Persistent)
+			}
+			lp := h.peers[l]
+			if lo, hi, _ := lp.data.committedRange(); len(lp.data.committed) != 6 || hi != lp.data.tree.LastZxid() {
+				t.Fatalf("window %s..%s holds %d txns, want the newest 6", lo, hi, len(lp.data.committed))
+			}
+			diff0, snap0 := lp.stats.syncDiff, lp.stats.syncSnap
+			h.boot(f)
+			h.mustStable()
+			h.mustConverge()
+			diffs, snaps := lp.stats.syncDiff-diff0, lp.stats.syncSnap-snap0
+			if wantSnap := missed == 6; wantSnap != (snaps == 1) || wantSnap == (diffs == 1) {
+				t.Fatalf("a learner %d txns behind got %d DIFFs and %d SNAPs, want SNAP=%v", missed, diffs, snaps, wantSnap)
+			}
+		})
+	}
+}
+
 // Sessions expire only after their timeout without contact; the ephemerals go with them (A9).
 func TestSessionExpiryDeletesEphemerals(t *testing.T) {
 	for _, v := range []Variant{"", NoEphemeralCleanup} {

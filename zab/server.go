@@ -399,7 +399,7 @@ func (p *Peer) fire(zxid tree.Zxid, changes []tree.Change) {
 // finish does what follows the tree change: bookkeeping, the reply, session effects, and the
 // periodic snapshot.
 func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
-	p.data.noteCommitted(x, prev, p.cfg.CommittedLogSize)
+	p.data.noteCommitted(x, p.cfg.CommittedLogSize)
 	p.rd.Committed = append(p.rd.Committed, x)
 	p.data.sinceSnap++
 	s := &p.srv
