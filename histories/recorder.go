@@ -1,0 +1,197 @@
+package histories
+
+import (
+	"slices"
+
+	"zoosim/tree"
+)
+
+// Recorder builds a History while a run goes: the scenario runner calls it from the event loop,
+// with the virtual time of each record. It numbers every record (Seq) and keeps the committed
+// log in zxid order. It is deterministic and does no I/O.
+type Recorder struct {
+	h   History
+	seq Seq
+	// pending finds the op a return completes: (client, xid) → index in h.Ops.
+	pending map[pendingKey]int
+	// checkpoints: every CheckpointEvery of virtual time, the next record also samples the
+	// trace through sample.
+	every  Time
+	next   Time
+	sample func() (events, hash uint64)
+}
+
+type pendingKey struct {
+	client int
+	xid    int32
+}
+
+// NewRecorder starts a history for a run with the given header fields. sample, if not nil,
+// returns the kernel's event count and trace hash; the recorder takes a checkpoint with it at
+// the first record made at or after each multiple of every (every <= 0 means 100 ms).
+func NewRecorder(h Header, servers int, every Time, sample func() (events, hash uint64)) *Recorder {
+	if every <= 0 {
+		every = 100_000_000
+	}
+	h.Format = Format
+	h.Servers = servers
+	r := &Recorder{pending: map[pendingKey]int{}, every: every, sample: sample}
+	r.h.Header = h
+	r.h.Applied = make([][]Applied, servers)
+	return r
+}
+
+// tick numbers a record made at now, taking a checkpoint first when one is due.
+func (r *Recorder) tick(now Time) Seq {
+	if r.sample != nil && now >= r.next {
+		ev, hash := r.sample()
+		r.h.Checkpoints = append(r.h.Checkpoints, Checkpoint{Time: now, Events: ev, Hash: hash})
+		r.next = (now/r.every + 1) * r.every
+	}
+	r.seq++
+	return r.seq
+}
+
+// Invoke records that client issued req as xid under session. req is copied: the caller may
+// reuse it. It returns the op's ID.
+func (r *Recorder) Invoke(now Time, client int, session tree.SessionID, xid int32, req *tree.Request) int {
+	id := len(r.h.Ops)
+	r.h.Ops = append(r.h.Ops, Op{ID: id, Client: client, Session: session, Xid: xid, Req: cloneRequest(req),
+		Invoke: now, InvokeSeq: r.tick(now), Return: Never, Outcome: Unknown, Server: -1})
+	r.pending[pendingKey{client, xid}] = id
+	return id
+}
+
+// Return records that client's request xid completed. res is the server's result (nil without
+// a reply; its slices are kept, not copied: the client never reuses them); err is the code the
+// caller received. It reports false when no pending op matches (a return without an invoke).
+func (r *Recorder) Return(now Time, client int, xid int32, err tree.Code, server int, zxid tree.Zxid, res *tree.Result) bool {
+	k := pendingKey{client, xid}
+	id, ok := r.pending[k]
+	if !ok {
+		return false
+	}
+	delete(r.pending, k)
+	op := &r.h.Ops[id]
+	op.Return, op.ReturnSeq = now, r.tick(now)
+	op.Err = err
+	switch {
+	case res == nil:
+		op.Outcome = Unknown
+	case err == tree.OK:
+		op.Outcome, op.Server, op.Zxid, op.Result = OK, server, zxid, *res
+	default:
+		op.Outcome, op.Server, op.Zxid, op.Result = Failed, server, zxid, *res
+	}
+	return true
+}
+
+// Event records a watch or session event delivered to a client; Seq and Time are set here.
+func (r *Recorder) Event(now Time, e Event) {
+	e.Time, e.Seq = now, r.tick(now)
+	r.h.Events = append(r.h.Events, e)
+}
+
+// FaultStart records the start of a fault and returns its ID for FaultEnd.
+func (r *Recorder) FaultStart(now Time, f Fault) int {
+	f.ID = len(r.h.Faults)
+	f.Start, f.StartSeq = now, r.tick(now)
+	f.End, f.EndSeq = Never, 0
+	r.h.Faults = append(r.h.Faults, f)
+	return f.ID
+}
+
+// FaultEnd records the end of fault id; ending a fault twice keeps the first end.
+func (r *Recorder) FaultEnd(now Time, id int) {
+	f := &r.h.Faults[id]
+	if f.EndSeq != 0 {
+		return
+	}
+	f.End, f.EndSeq = now, r.tick(now)
+}
+
+// OpenFaults returns the IDs of the faults not yet ended, in start order.
+func (r *Recorder) OpenFaults() []int {
+	var open []int
+	for i := range r.h.Faults {
+		if r.h.Faults[i].EndSeq == 0 {
+			open = append(open, i)
+		}
+	}
+	return open
+}
+
+// Server records a server event; Seq and Time are set here.
+func (r *Recorder) Server(now Time, e ServerEvent) {
+	e.Time, e.Seq = now, r.tick(now)
+	r.h.Servers = append(r.h.Servers, e)
+}
+
+// Apply records that server (in its incarnation-th boot) applied x. The first txn seen at a
+// zxid joins the committed log; x must not be modified afterwards (zab never reuses the txns
+// its Ready reports).
+func (r *Recorder) Apply(now Time, server, incarnation int, x *tree.Txn) {
+	r.h.Applied[server] = append(r.h.Applied[server], Applied{Zxid: x.Zxid, Incarnation: incarnation, Time: now, Seq: r.tick(now),
+		Type: x.Type, Session: x.Session, Cxid: x.Cxid, Digest: x.Digest})
+	log := r.h.Log
+	if n := len(log); n == 0 || log[n-1].Zxid < x.Zxid {
+		r.h.Log = append(log, x)
+		return
+	}
+	// A zxid at or below the newest: a replay after a restart (already logged), or a txn only
+	// a diverged server applied, which joins the log in its place.
+	i, found := slices.BinarySearchFunc(log, x.Zxid, func(t *tree.Txn, z tree.Zxid) int {
+		switch {
+		case t.Zxid < z:
+			return -1
+		case t.Zxid > z:
+			return 1
+		}
+		return 0
+	})
+	if !found {
+		r.h.Log = slices.Insert(log, i, x)
+	}
+}
+
+// Ops returns the ops recorded so far (the slice is the recorder's: read, do not keep).
+func (r *Recorder) Ops() []Op { return r.h.Ops }
+
+// Finish completes the history: the header fields known only at the end, and each server's
+// final state. The recorder must not be used afterwards.
+func (r *Recorder) Finish(end Time, events, traceHash uint64, final []Final) *History {
+	r.h.Header.End, r.h.Header.Events, r.h.Header.TraceHash = end, events, traceHash
+	r.h.Final = final
+	for i := range r.h.Ops {
+		r.h.Header.Clients = max(r.h.Header.Clients, r.h.Ops[i].Client+1)
+	}
+	for i := range r.h.Events {
+		r.h.Header.Clients = max(r.h.Header.Clients, r.h.Events[i].Client+1)
+	}
+	h := r.h
+	r.h = History{}
+	r.pending = nil
+	return &h
+}
+
+// Header returns the header as it stands, for fields the runner fills in as it goes.
+func (r *Recorder) Header() *Header { return &r.h.Header }
+
+// cloneRequest copies every slice of a request, so the history does not alias the caller's.
+func cloneRequest(q *tree.Request) tree.Request {
+	c := *q
+	c.Data = slices.Clone(q.Data)
+	c.ACL = slices.Clone(q.ACL)
+	if q.Ops != nil {
+		c.Ops = make([]tree.Request, len(q.Ops))
+		for i := range q.Ops {
+			c.Ops[i] = cloneRequest(&q.Ops[i])
+		}
+	}
+	c.DataWatches = slices.Clone(q.DataWatches)
+	c.ExistWatches = slices.Clone(q.ExistWatches)
+	c.ChildWatches = slices.Clone(q.ChildWatches)
+	c.PersistentWatches = slices.Clone(q.PersistentWatches)
+	c.PersistentRecursiveWatches = slices.Clone(q.PersistentRecursiveWatches)
+	return c
+}
