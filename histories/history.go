@@ -47,6 +47,8 @@ type History struct {
 	// Checkpoints sample the kernel's trace as the run went, for locating where a replay
 	// diverged.
 	Checkpoints []Checkpoint
+	// Liveness is what the liveness phase found.
+	Liveness Liveness
 }
 
 // Header identifies the run: replaying Seed with Scenario at Commit must reproduce TraceHash.
@@ -66,8 +68,23 @@ type Header struct {
 	Events    uint64 `json:"events"`
 	// End is the virtual time the run ended at.
 	End Time `json:"end"`
-	// Phases are where the safety phase ended and the liveness phase began (faults healed).
-	SafetyEnd Time `json:"safety_end"`
+}
+
+// Liveness is what the run's liveness phase found (DESIGN.md "Runs, faults and phases"): after
+// the safety phase every fault is healed, crashed servers restart, and the ensemble must
+// converge within the scenario's bound.
+type Liveness struct {
+	// Healed is when every fault had been healed: the safety phase ended and the liveness
+	// phase began.
+	Healed Time
+	// Converged says whether the ensemble converged: a stable ensemble, every running server at
+	// the same zxid with the same digest, and no client op outstanding.
+	Converged bool
+	// At is when it converged (Never when it did not).
+	At Time
+	// Pending says why it did not converge ("server 3 at 0x2_0000000a, leader at
+	// 0x2_0000000c"); empty when it did.
+	Pending string
 }
 
 // Outcome says what is known of an operation's effect.

@@ -174,6 +174,9 @@ func (r *Recorder) Finish(end Time, events, traceHash uint64, final []Final) *Hi
 	return &h
 }
 
+// SetLiveness records what the liveness phase found.
+func (r *Recorder) SetLiveness(l Liveness) { r.h.Liveness = l }
+
 // Header returns the header as it stands, for fields the runner fills in as it goes.
 func (r *Recorder) Header() *Header { return &r.h.Header }
 
