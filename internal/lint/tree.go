@@ -13,8 +13,9 @@ import (
 
 // SimulatedWorld lists the top-level folders whose code runs inside the
 // simulation and is therefore bound by the determinism contract. Subfolders
-// (sim/cluster, zab/client, ...) are covered too.
-var SimulatedWorld = []string{"sim", "zab", "tree", "recipes"}
+// (sim/cluster, zab/client, ...) are covered too. histories is here because its Recorder runs
+// on the event loop while a run records.
+var SimulatedWorld = []string{"sim", "zab", "tree", "recipes", "histories"}
 
 // CheckTree checks every non-test Go file under the given folders of root,
 // recursively, and returns all findings sorted by file, line and column.
