@@ -21,9 +21,14 @@ const (
 	fpBroadcast                           // following: logging proposals, applying commits, serving
 )
 
-// dialRetries is how often a follower tries to connect before it gives up on a leader
-// (Learner.connectToLeader tries five times, a second apart).
-const dialRetries = 5
+// dialRetries is how often a follower tries to connect before it gives up on a leader, and
+// dialRetryDelay how long it waits between tries: Learner.connectToLeader in 3.6+ tries five
+// times, sleeping zookeeper.leaderConnectDelayDuringRetryMs (100 ms by default) after each
+// failure (3.4 slept a second).
+const (
+	dialRetries    = 5
+	dialRetryDelay = 100 * time.Millisecond
+)
 
 type learnerState struct {
 	leaderID wire.ServerID
@@ -80,9 +85,9 @@ func (p *Peer) learnerLost(l Link) {
 	ls := p.learner
 	if ls.phase <= fpInfo && ls.dials < dialRetries {
 		// The leader is not accepting learners yet (ZooKeeper's leader binds its quorum port
-		// only once it leads): retry a second later, as Learner.connectToLeader does.
+		// only once it leads): retry shortly, as Learner.connectToLeader does.
 		ls.phase, ls.link, ls.retrying = fpConnecting, Link{}, true
-		ls.deadline = p.now + time.Second
+		ls.deadline = p.now + dialRetryDelay
 		return
 	}
 	p.lookForLeader(fmt.Sprintf("lost leader %d", ls.leaderID))
