@@ -93,7 +93,9 @@ type zabApply struct {
 type zabTerm struct {
 	server      int
 	incarnation int
-	applied     []histories.Applied
+	// applied is the term's applies in order; from is where they start in the server's applies.
+	applied []histories.Applied
+	from    int
 	// served says the server served clients in the term: as an established leader, or as a
 	// follower past UPTODATE (B4 step 4). Its applies in the term are then committed.
 	served bool
@@ -194,12 +196,15 @@ func zabTermsOf(h *histories.History, s int) []*zabTerm {
 			}
 			continue
 		}
-		a := applied[j]
-		j++
+		a := &applied[j]
 		if cur == nil || cur.incarnation != a.Incarnation {
 			start(a.Incarnation)
 		}
-		cur.applied = append(cur.applied, a)
+		if len(cur.applied) == 0 {
+			cur.from = j
+		}
+		j++
+		cur.applied = applied[cur.from:j] // a term's applies are consecutive: share the array
 	}
 	return terms
 }
@@ -428,8 +433,7 @@ func (c *zabCheck) checkAcknowledged() {
 			continue
 		}
 		c.acked++
-		what := fmt.Sprintf("acknowledged write op %d (%s %s %s, session %s xid %d)",
-			op.ID, histories.ClientName(op.Client), op.Req.Type, op.Req.Path, op.Session, op.Xid)
+		what := zabAcked{op}
 		if op.Zxid == 0 {
 			c.addf(op.Return, []int{op.ID}, "%s: the reply carries no zxid", what)
 			continue
@@ -458,6 +462,15 @@ func (c *zabCheck) checkAcknowledged() {
 				what, op.Zxid, strings.Join(behind, ", "))
 		}
 	}
+}
+
+// zabAcked names an acknowledged write in a message; it formats only when a violation is reported.
+type zabAcked struct{ op *histories.Op }
+
+func (a zabAcked) String() string {
+	op := a.op
+	return fmt.Sprintf("acknowledged write op %d (%s %s %s, session %s xid %d)",
+		op.ID, histories.ClientName(op.Client), op.Req.Type, op.Req.Path, op.Session, op.Xid)
 }
 
 // checkFinal checks the servers' final states. A running server's tree must have the digest the
