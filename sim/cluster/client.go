@@ -13,6 +13,9 @@ import (
 type clientEnv struct {
 	node   *sim.Node
 	roster *roster
+	// hosts maps the client's server indices (its connect string, [0, Config.Servers)) to the
+	// ensemble's; nil means the identity (the client knows every server).
+	hosts []int
 }
 
 var _ client.Env = clientEnv{}
@@ -28,6 +31,9 @@ func (e clientEnv) After(d time.Duration, fn func()) client.Timer {
 // Dial connects to server i's client port. *sim.Conn is a client.Conn: Send fails once this end
 // knows the connection is gone, Close delivers nothing back.
 func (e clientEnv) Dial(server int, h client.ConnHandler) client.Conn {
+	if e.hosts != nil {
+		server = e.hosts[server]
+	}
 	to, ok := e.roster.node(serverIDOf(server))
 	if !ok {
 		// The client dials indices in [0, Config.Servers), and NewClient checks Servers against

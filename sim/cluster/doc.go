@@ -20,6 +20,28 @@
 //   - Ensemble builds a world with N servers and offers Leader, RunUntilStable, NewClient, Spawn,
 //     Crash, Restart, Digests and Converged.
 //
+// # Runs
+//
+// On top of the ensemble, Run turns a seeded Scenario into a recorded histories.History
+// (DESIGN.md "Runs, faults and phases"):
+//
+//   - Scenario (scenario.go) is the run's data: ensemble size, clients, workload mix, fault plan
+//     or explicit schedule, variants, phase durations, latency and disk models. It encodes as
+//     JSON and ParseScenario reads it back; DefaultScenario and SweepScenario are the presets,
+//     and Swarm (swarm.go) draws a whole scenario from a seed.
+//   - The fault plan becomes an explicit schedule first (schedule.go: FaultSpec, Target), drawn
+//     from the run's "faults" stream; the injector (faults.go) executes it, resolving targets
+//     such as "the leader" when each fault starts, and records every fault's start and end.
+//     Two crash triggers live in the host: after a Ready's log appends (crash before the fsync)
+//     and after a Ready's sends of a new PROPOSAL (crash the proposing leader).
+//   - Workloads (workload.go) run one simulated process per client slot over a blocking
+//     client.Session; a slot's client may be closed, expire or be killed and replaced.
+//   - Observers (record.go) feed a histories.Recorder from every client instance and every
+//     server host without touching the kernel, so recording leaves the trace hash alone.
+//   - Run (run.go) waits for a stable ensemble, creates the workloads' skeleton, runs the safety
+//     phase with the schedule, heals every fault and requires convergence within the liveness
+//     bound.
+//
 // A server that cannot start (its disk fails B1's startup checks) or whose storage fails stays
 // visible: Server.Errors and Server.Status say why, and Server.Peer is nil. Options.TraceReady
 // adds every Ready the hosts execute to the world's trace, for debugging a run.

@@ -195,17 +195,27 @@ func (e *Ensemble) Converged() bool {
 // The client lives in the node's memory: crashing the node ends it, and a restart of the node
 // does not bring it back.
 func (e *Ensemble) NewClient(name string, cfg client.Config) (*client.Client, *sim.Node) {
-	if cfg.Servers == 0 {
-		cfg.Servers = len(e.servers)
-	}
 	if cfg.Servers > len(e.servers) {
 		panic(fmt.Sprintf("cluster: client %s: Config.Servers is %d, the ensemble has %d", name, cfg.Servers, len(e.servers)))
+	}
+	node := e.world.AddNode(name, func(*sim.Node) {})
+	return e.clientOn(node, cfg, nil), node
+}
+
+// clientOn starts a client on an existing node (a client host whose previous client closed, or
+// that was crashed and restarted). hosts, if not nil, is the client's connect string: the
+// ensemble indices of the servers it knows, in order; cfg.Servers is then len(hosts).
+func (e *Ensemble) clientOn(node *sim.Node, cfg client.Config, hosts []int) *client.Client {
+	switch {
+	case hosts != nil:
+		cfg.Servers = len(hosts)
+	case cfg.Servers == 0:
+		cfg.Servers = len(e.servers)
 	}
 	if cfg.SessionTimeout == 0 {
 		cfg.SessionTimeout = e.opts.sessionTimeout()
 	}
-	node := e.world.AddNode(name, func(*sim.Node) {})
-	return client.New(clientEnv{node: node, roster: e.roster}, cfg), node
+	return client.New(clientEnv{node: node, roster: e.roster, hosts: hosts}, cfg)
 }
 
 // Spawn adds a client node named name with a client of the default config, and runs body as a

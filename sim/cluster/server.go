@@ -33,6 +33,14 @@ type Server struct {
 	traceReady bool
 	// keepApplied keeps each incarnation's applied txns (Options.KeepApplied).
 	keepApplied bool
+	// obs sees the server's life for a run's history (record.go); nil when nothing records. It
+	// only reads: a run records the same trace with or without it.
+	obs serverObserver
+	// trips holds the fault injector's one-shot crash triggers (faults.go); nil when a run arms
+	// none.
+	trips tripwire
+	// recovered is the newest zxid the latest boot found on the disk (histories.Boot).
+	recovered tree.Zxid
 
 	// cur is the running incarnation; nil before the first boot.
 	cur *incarnation
@@ -97,6 +105,9 @@ type incarnation struct {
 	// halted is set when the software stopped (a boot or disk error): like a process that exited,
 	// it takes no input and sends nothing more.
 	halted bool
+	// dead is set when a trigger crashed the node while this incarnation was executing a Ready:
+	// the rest of that Ready, and of the drain, never happens.
+	dead bool
 	// tickAt and ticksAt count timer firings at one instant (see maxTicksPerInstant).
 	tickAt  sim.Time
 	ticksAt int
@@ -193,9 +204,20 @@ func (s *Server) boot(n *sim.Node) {
 		clients:  map[uint64]*sim.Conn{},
 	}
 	s.cur = inc
-	if err := inc.recover(); err != nil {
+	err := inc.recover()
+	s.recovered = 0
+	if inc.peer != nil {
+		s.recovered = inc.peer.Metrics().LastLogged
+	}
+	if s.obs != nil {
+		s.obs.booted(s)
+	}
+	if err != nil {
 		s.fail(err)
 		inc.halted = true
+		if s.obs != nil {
+			s.obs.halted(s, err)
+		}
 		return
 	}
 	inc.timer = n.NewTimer("zab-tick", inc.tick)
@@ -297,11 +319,11 @@ func (inc *incarnation) tick() {
 // drain executes the peer's output until it has none, then re-arms the timer at its deadline.
 // It runs after every input to the peer.
 func (inc *incarnation) drain() {
-	if inc.draining || inc.halted {
+	if inc.draining || inc.halted || inc.dead {
 		return
 	}
 	inc.draining = true
-	for !inc.halted {
+	for !inc.halted && !inc.dead {
 		rd := inc.peer.Ready()
 		if rd.Empty() {
 			break
@@ -309,6 +331,12 @@ func (inc *incarnation) drain() {
 		inc.execute(rd)
 	}
 	inc.draining = false
+	if inc.dead {
+		return
+	}
+	if inc.s.obs != nil {
+		inc.s.obs.drained(inc.s)
+	}
 	if !inc.halted {
 		inc.arm()
 	}
@@ -344,12 +372,25 @@ func (inc *incarnation) execute(rd zab.Ready) {
 		inc.applied = append(inc.applied, rd.Committed...)
 	}
 	s.appliedTotal += int64(len(rd.Committed))
+	if s.obs != nil && len(rd.Committed) > 0 {
+		s.obs.committed(s, rd.Committed)
+	}
 	if err := inc.runDisk(rd.Disk); err != nil {
 		inc.halt(err)
 		return
 	}
+	// A trigger may crash the node here, between the log write and its fsync, or right after the
+	// sends (faults.go): the node is gone, so nothing more of the Ready runs.
+	if s.trips != nil && s.trips.afterDisk(s, &rd) {
+		inc.dead = true
+		return
+	}
 	for i := range rd.Send {
 		inc.send(&rd.Send[i])
+	}
+	if s.trips != nil && s.trips.afterSend(s, &rd) {
+		inc.dead = true
+		return
 	}
 	if !rd.Sync {
 		if len(rd.AfterSync) > 0 {
@@ -507,6 +548,9 @@ func (inc *incarnation) halt(err error) {
 	}
 	inc.s.fail(err)
 	inc.halted = true
+	if inc.s.obs != nil {
+		inc.s.obs.halted(inc.s, err)
+	}
 	n := inc.node
 	n.Listen(ElectionPort, nil)
 	n.Listen(QuorumPort, nil)
