@@ -41,6 +41,10 @@ var ErrZabHistory = errors.New("models: history unfit for the ZAB check")
 // is committed, when the server served in the same term (an established leader's initial
 // history and a follower's synced history past UPTODATE are committed) or applied it while
 // serving. Only confirmed txns must be present everywhere; a tentative one may be skipped.
+//
+// The check relies on the runner recording a Role event whenever a server's (role, epoch,
+// leader, serving) changes, so every election shows as a Looking event, each with the server's
+// last applied zxid, and every apply with its incarnation (sim/cluster's serverRecorder).
 func CheckZab(h *histories.History) Verdict {
 	c, err := newZabCheck(h)
 	if err != nil {
@@ -165,7 +169,7 @@ func zabTermsOf(h *histories.History, s int) []*zabTerm {
 		terms []*zabTerm
 		cur   *zabTerm
 		role  *histories.ServerEvent // the last role event of the incarnation
-		boots int
+		boots int                    // Boot events so far: the incarnation until an apply says
 	)
 	start := func(incarnation int) {
 		cur = &zabTerm{server: s, incarnation: incarnation}
@@ -197,11 +201,13 @@ func zabTermsOf(h *histories.History, s int) []*zabTerm {
 			continue
 		}
 		a := &applied[j]
-		if cur == nil || cur.incarnation != a.Incarnation {
+		switch {
+		case cur == nil || len(cur.applied) > 0 && cur.incarnation != a.Incarnation:
 			start(a.Incarnation)
-		}
-		if len(cur.applied) == 0 {
 			cur.from = j
+		case len(cur.applied) == 0:
+			// A term its serving event began: the applies say which incarnation it is.
+			cur.incarnation, cur.from = a.Incarnation, j
 		}
 		j++
 		cur.applied = applied[cur.from:j] // a term's applies are consecutive: share the array
