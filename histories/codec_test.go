@@ -456,7 +456,7 @@ func codecTinyHistory() *History {
 	r.FaultEnd(600*ms, f)
 	r.Server(640*ms, ServerEvent{Server: 1, Kind: Role, Role: Looking, Epoch: 1, Leader: -1, Zxid: 0x100000002})
 	r.SetLiveness(Liveness{Healed: 600 * ms, Pending: "server s1 down"})
-	h := r.Finish(700*ms, 4242, 0x1234abcd5678ef90, []Final{
+	h := r.Finish(700*ms, 5500, 0x1234abcd5678ef90, []Final{
 		{Server: 0, Epoch: 1, Zxid: 0x100000002, Digest: 0x1111},
 		{Server: 1, Up: true, Role: Looking, Epoch: 1, Zxid: 0x100000002, Digest: 0x1111},
 		{Server: 2, Up: true, Role: Following, Epoch: 1, Zxid: 0x100000001, Digest: 0x2222},
