@@ -32,8 +32,9 @@
 //   - The fault plan becomes an explicit schedule first (schedule.go: FaultSpec, Target), drawn
 //     from the run's "faults" stream; the injector (faults.go) executes it, resolving targets
 //     such as "the leader" when each fault starts, and records every fault's start and end.
-//     Two crash triggers live in the host: after a Ready's log appends (crash before the fsync)
-//     and after a Ready's sends of a new PROPOSAL (crash the proposing leader).
+//     Crash triggers live in the host: after a Ready that appended to the log has been sent,
+//     before its fsync starts (crash-after-write, corrupt tails), and after a Ready that sent a
+//     new PROPOSAL (crash the proposing leader).
 //   - Workloads (workload.go) run one simulated process per client slot over a blocking
 //     client.Session; a slot's client may be closed, expire or be killed and replaced.
 //   - Observers (record.go) feed a histories.Recorder from every client instance and every

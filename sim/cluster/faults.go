@@ -438,20 +438,27 @@ func (inj *injector) fire(f *fault, i int, detail string) {
 	inj.endAfter(f, time.Duration(f.spec.For))
 }
 
-// tripwire is the host's view of the armed one-shot crash triggers: it asks after running a
-// Ready's disk ops and after its sends, and stops executing the Ready if the node was crashed.
+// tripwire is the host's view of the armed one-shot crash triggers: the host asks after it ran a
+// Ready's disk ops and sends, before it starts the Ready's fsync, and stops executing the Ready
+// if the node was crashed.
 type tripwire interface {
-	afterDisk(s *Server, rd *zab.Ready) bool
 	afterSend(s *Server, rd *zab.Ready) bool
 }
 
-// afterDisk fires an armed crash-after-write or corrupt-tail trigger of s when the Ready just
-// appended txns to the log: the node crashes before their fsync completes, so the disk loses
-// (or tears) the unsynced appends.
-func (inj *injector) afterDisk(s *Server, rd *zab.Ready) bool {
+// afterSend fires an armed trigger of s if the Ready is its moment (afterWrite, afterPropose).
+func (inj *injector) afterSend(s *Server, rd *zab.Ready) bool {
 	if len(inj.armed) == 0 {
 		return false
 	}
+	return inj.afterWrite(s, rd) || inj.afterPropose(s, rd)
+}
+
+// afterWrite fires an armed crash-after-write or corrupt-tail trigger of s when the Ready just
+// appended txns to the log: the node crashes after the Ready's sends, before the fsync that
+// would make the appends durable, so the disk loses (or tears) them. Whatever the Ready sent is
+// out: an ACK that a correct server sends only after the fsync is not among it, but a variant's
+// early ACK is (AckBeforeFsync).
+func (inj *injector) afterWrite(s *Server, rd *zab.Ready) bool {
 	var first, last tree.Zxid
 	for _, op := range rd.Disk {
 		if op.Kind == zab.DiskAppend && op.Txn != nil {
@@ -478,12 +485,10 @@ func (inj *injector) afterDisk(s *Server, rd *zab.Ready) bool {
 	return false
 }
 
-// afterSend fires an armed crash-proposing trigger when s leads and the Ready just sent a
-// PROPOSAL of a txn it has not applied: the leader crashes with that proposal outstanding.
-func (inj *injector) afterSend(s *Server, rd *zab.Ready) bool {
-	if len(inj.armed) == 0 {
-		return false
-	}
+// afterPropose fires an armed crash-proposing trigger when s leads and the Ready just sent a
+// PROPOSAL of a txn it has not applied: the leader crashes with that proposal outstanding, its
+// own copy not yet durable.
+func (inj *injector) afterPropose(s *Server, rd *zab.Ready) bool {
 	p := s.cur.peer
 	if p.Role() != zab.Leading {
 		return false

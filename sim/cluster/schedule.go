@@ -22,8 +22,8 @@ import (
 //     sending a new PROPOSAL is crashed right after those sends, and restarted For later. Not
 //     fired within For, it is disarmed and recorded as never triggered.
 //   - crash-after-write: armed at At on Target; it crashes the server right after the host
-//     appended txns to its log, before their fsync completes, and restarts it For later (armed
-//     for For, like crash-proposing).
+//     appended txns to its log (and sent what that Ready sends), before their fsync completes,
+//     and restarts it For later (armed for For, like crash-proposing).
 //   - partition: Groups (two or more disjoint sets of server indices) cannot reach each other.
 //   - isolate: Target reaches nobody, clients included.
 //   - one-way: Groups[0] cannot send to Groups[1]; or, without Groups, Target cannot send to any

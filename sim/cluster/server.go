@@ -379,15 +379,11 @@ func (inc *incarnation) execute(rd zab.Ready) {
 		inc.halt(err)
 		return
 	}
-	// A trigger may crash the node here, between the log write and its fsync, or right after the
-	// sends (faults.go): the node is gone, so nothing more of the Ready runs.
-	if s.trips != nil && s.trips.afterDisk(s, &rd) {
-		inc.dead = true
-		return
-	}
 	for i := range rd.Send {
 		inc.send(&rd.Send[i])
 	}
+	// A trigger may crash the node here, after the log writes and the sends but before the fsync
+	// (faults.go): the node is gone, so nothing more of the Ready runs.
 	if s.trips != nil && s.trips.afterSend(s, &rd) {
 		inc.dead = true
 		return
