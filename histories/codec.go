@@ -213,6 +213,7 @@ func (e *codecEncoder) header(h *Header) error {
 type codecEncoder struct {
 	w       io.Writer
 	b       []byte
+	scratch []byte // a txn's encoding
 	err     error
 	records int
 }
@@ -464,8 +465,8 @@ func (e *codecEncoder) txn(x *tree.Txn) {
 	e.optStr("path", x.Path)
 	e.key("txn")
 	e.b = append(e.b, '"')
-	enc := tree.AppendTxn(nil, x)
-	e.b = base64.StdEncoding.AppendEncode(e.b, enc)
+	e.scratch = tree.AppendTxn(e.scratch[:0], x)
+	e.b = base64.StdEncoding.AppendEncode(e.b, e.scratch)
 	e.b = append(e.b, '"')
 	e.end()
 }
@@ -513,7 +514,7 @@ func (e *codecEncoder) request(r *tree.Request) {
 	e.key("op")
 	e.opcode(r.Type)
 	e.optStr("path", r.Path)
-	e.optData("data", r.Data)
+	e.optData(r.Data)
 	e.optACL("acl", r.ACL)
 	if r.Mode != 0 {
 		e.key("mode")
@@ -594,7 +595,7 @@ func (e *codecEncoder) result(r *tree.Result) {
 			e.b = append(e.b, "true"...)
 		}
 	}
-	e.optData("data", r.Data)
+	e.optData(r.Data)
 	e.optStrings("children", r.Children)
 	e.optACL("acl", r.ACL)
 	e.optStrings("paths", r.Paths)
@@ -764,18 +765,18 @@ func (e *codecEncoder) client(i int) {
 	e.b = append(e.b, '"')
 }
 
-// optData writes p as a string under k when it is printable text, else in base64 under
-// k+"_b64"; nil is left out and an empty slice is "".
-func (e *codecEncoder) optData(k string, p []byte) {
+// optData writes p as a string under "data" when it is printable text, else in base64 under
+// "data_b64"; nil is left out and an empty slice is "".
+func (e *codecEncoder) optData(p []byte) {
 	if p == nil {
 		return
 	}
 	if codecPrintable(p) {
-		e.key(k)
+		e.key("data")
 		e.b = codecAppendString(e.b, string(p))
 		return
 	}
-	e.key(k + "_b64")
+	e.key("data_b64")
 	e.b = append(e.b, '"')
 	e.b = base64.StdEncoding.AppendEncode(e.b, p)
 	e.b = append(e.b, '"')
@@ -920,13 +921,18 @@ func Decode(r io.Reader) (*History, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &History{Header: hdr, Applied: make([][]Applied, hdr.Servers)}
-	d := codecDecoder{h: h, strs: map[string]string{}}
+	h := &History{Header: hdr}
+	d := codecDecoder{h: h, strs: map[string]string{}, appliedBy: make([]codecChunks[Applied], hdr.Servers)}
 	for n := 2; ; n++ {
 		line, err := lines.next()
 		if err == io.EOF {
 			if !d.ended {
 				return nil, fmt.Errorf("%w: line %d: the file ends without its end record (truncated?)", ErrBadHistory, n)
+			}
+			h.Ops, h.Events, h.Log = d.ops.join(), d.events.join(), d.log.join()
+			h.Applied = make([][]Applied, len(d.appliedBy))
+			for s := range d.appliedBy {
+				h.Applied[s] = d.appliedBy[s].join()
 			}
 			return h, nil
 		}
@@ -1006,24 +1012,184 @@ func codecDecodeHeader(line []byte) (Header, error) {
 	return h, nil
 }
 
-// codecKeys holds every field name of the format, so that a key decodes to a constant string
-// without allocating.
-var codecKeys = map[string]string{}
-
-func init() {
-	for _, k := range []string{"type", "id", "client", "session", "xid", "invoke", "invoke_seq", "req",
-		"return", "return_seq", "outcome", "err", "server", "zxid", "result", "time", "seq", "event",
-		"state", "path", "timeout", "kind", "servers", "clients", "groups", "detail", "start",
-		"start_seq", "end", "end_seq", "role", "epoch", "leader", "serving", "incarnation", "op",
-		"cxid", "digest", "txn", "events", "hash", "up", "healed", "converged", "at", "pending",
-		"records", "data", "data_b64", "acl", "mode", "ttl", "version", "watch", "watch_mode",
-		"watcher_type", "ops", "relative_zxid", "data_watches", "exist_watches", "child_watches",
-		"persistent_watches", "persistent_recursive_watches", "stat", "stat_unset", "children",
-		"paths", "count", "multi", "czxid", "mzxid", "ctime", "mtime", "cversion", "aversion",
-		"ephemeral_owner", "data_length", "num_children", "pzxid", "perms", "scheme", "format", "seed",
-		"scenario", "commit", "trace_hash"} {
-		codecKeys[k] = k
+// codecKey returns the field name b as a constant string, or "" when the format has no such
+// field. A switch on string(b) neither allocates nor hashes; it was faster than a map.
+func codecKey(b []byte) string {
+	switch string(b) {
+	case "type":
+		return "type"
+	case "id":
+		return "id"
+	case "client":
+		return "client"
+	case "session":
+		return "session"
+	case "xid":
+		return "xid"
+	case "invoke":
+		return "invoke"
+	case "invoke_seq":
+		return "invoke_seq"
+	case "req":
+		return "req"
+	case "return":
+		return "return"
+	case "return_seq":
+		return "return_seq"
+	case "outcome":
+		return "outcome"
+	case "err":
+		return "err"
+	case "server":
+		return "server"
+	case "zxid":
+		return "zxid"
+	case "result":
+		return "result"
+	case "time":
+		return "time"
+	case "seq":
+		return "seq"
+	case "event":
+		return "event"
+	case "state":
+		return "state"
+	case "path":
+		return "path"
+	case "timeout":
+		return "timeout"
+	case "kind":
+		return "kind"
+	case "servers":
+		return "servers"
+	case "clients":
+		return "clients"
+	case "groups":
+		return "groups"
+	case "detail":
+		return "detail"
+	case "start":
+		return "start"
+	case "start_seq":
+		return "start_seq"
+	case "end":
+		return "end"
+	case "end_seq":
+		return "end_seq"
+	case "role":
+		return "role"
+	case "epoch":
+		return "epoch"
+	case "leader":
+		return "leader"
+	case "serving":
+		return "serving"
+	case "incarnation":
+		return "incarnation"
+	case "op":
+		return "op"
+	case "cxid":
+		return "cxid"
+	case "digest":
+		return "digest"
+	case "txn":
+		return "txn"
+	case "events":
+		return "events"
+	case "hash":
+		return "hash"
+	case "up":
+		return "up"
+	case "healed":
+		return "healed"
+	case "converged":
+		return "converged"
+	case "at":
+		return "at"
+	case "pending":
+		return "pending"
+	case "records":
+		return "records"
+	case "data":
+		return "data"
+	case "data_b64":
+		return "data_b64"
+	case "acl":
+		return "acl"
+	case "mode":
+		return "mode"
+	case "ttl":
+		return "ttl"
+	case "version":
+		return "version"
+	case "watch":
+		return "watch"
+	case "watch_mode":
+		return "watch_mode"
+	case "watcher_type":
+		return "watcher_type"
+	case "ops":
+		return "ops"
+	case "relative_zxid":
+		return "relative_zxid"
+	case "data_watches":
+		return "data_watches"
+	case "exist_watches":
+		return "exist_watches"
+	case "child_watches":
+		return "child_watches"
+	case "persistent_watches":
+		return "persistent_watches"
+	case "persistent_recursive_watches":
+		return "persistent_recursive_watches"
+	case "stat":
+		return "stat"
+	case "stat_unset":
+		return "stat_unset"
+	case "children":
+		return "children"
+	case "paths":
+		return "paths"
+	case "count":
+		return "count"
+	case "multi":
+		return "multi"
+	case "czxid":
+		return "czxid"
+	case "mzxid":
+		return "mzxid"
+	case "ctime":
+		return "ctime"
+	case "mtime":
+		return "mtime"
+	case "cversion":
+		return "cversion"
+	case "aversion":
+		return "aversion"
+	case "ephemeral_owner":
+		return "ephemeral_owner"
+	case "data_length":
+		return "data_length"
+	case "num_children":
+		return "num_children"
+	case "pzxid":
+		return "pzxid"
+	case "perms":
+		return "perms"
+	case "scheme":
+		return "scheme"
+	case "format":
+		return "format"
+	case "seed":
+		return "seed"
+	case "scenario":
+		return "scenario"
+	case "commit":
+		return "commit"
+	case "trace_hash":
+		return "trace_hash"
 	}
+	return ""
 }
 
 // header decodes line 1, known to be valid JSON with this format.
@@ -1097,6 +1263,51 @@ type codecDecoder struct {
 	records int
 	ended   bool
 	live    bool // a liveness record was read
+	// The long lists, gathered in chunks and joined at the end (h has the short ones).
+	ops       codecChunks[Op]
+	events    codecChunks[Event]
+	appliedBy []codecChunks[Applied] // by server
+	log       codecChunks[*tree.Txn]
+}
+
+// codecChunkLen is the length of the chunks that codecChunks gathers records in.
+const codecChunkLen = 1024
+
+// codecChunks gathers a long list of records in fixed-size chunks, so that the list is never
+// copied as it grows (an Op is more than 500 bytes, and growing a slice of 100,000 of them by
+// append copied them several times over), and joins them into one slice of the exact length.
+type codecChunks[T any] struct {
+	full [][]T
+	cur  []T
+	n    int
+}
+
+// next returns the next element, zero.
+func (c *codecChunks[T]) next() *T {
+	if len(c.cur) == cap(c.cur) {
+		if c.cur != nil {
+			c.full = append(c.full, c.cur)
+		}
+		c.cur = make([]T, 0, codecChunkLen)
+	}
+	c.cur = c.cur[:len(c.cur)+1]
+	c.n++
+	return &c.cur[len(c.cur)-1]
+}
+
+// last returns the last element; there must be one.
+func (c *codecChunks[T]) last() *T { return &c.cur[len(c.cur)-1] }
+
+// join returns the elements in one slice, nil when there are none.
+func (c *codecChunks[T]) join() []T {
+	if c.n == 0 {
+		return nil
+	}
+	out := make([]T, 0, c.n)
+	for _, chunk := range c.full {
+		out = append(out, chunk...)
+	}
+	return append(out, c.cur...)
 }
 
 // fail records the first error, naming the line, column, record and field.
@@ -1201,8 +1412,8 @@ func (d *codecDecoder) key() string {
 	if d.err != nil {
 		return ""
 	}
-	k, ok := codecKeys[string(b)]
-	if !ok {
+	k := codecKey(b)
+	if k == "" {
 		d.i, d.field = start, ""
 		d.fail("unknown field %q", b)
 		return ""
@@ -2028,7 +2239,9 @@ func (d *codecDecoder) record(line []byte, n int) {
 func (d *codecDecoder) typeField() { d.strBytes() }
 
 func (d *codecDecoder) op() {
-	op := Op{Return: Never, Server: -1}
+	id := d.ops.n
+	op := d.ops.next()
+	op.Return, op.Server = Never, -1
 	var n int
 	d.open('{')
 	for d.more('}', &n) {
@@ -2068,14 +2281,14 @@ func (d *codecDecoder) op() {
 		}
 	}
 	d.field = ""
-	if d.err == nil && op.ID != len(d.h.Ops) {
-		d.fail("op id %d is out of sequence: expected %d", op.ID, len(d.h.Ops))
+	if d.err == nil && op.ID != id {
+		d.fail("op id %d is out of sequence: expected %d", op.ID, id)
 	}
-	d.h.Ops = append(d.h.Ops, op)
 }
 
 func (d *codecDecoder) event() {
-	ev := Event{Server: -1}
+	ev := d.events.next()
+	ev.Server = -1
 	var n int
 	d.open('{')
 	for d.more('}', &n) {
@@ -2106,7 +2319,6 @@ func (d *codecDecoder) event() {
 			d.unknown(k)
 		}
 	}
-	d.h.Events = append(d.h.Events, ev)
 }
 
 func (d *codecDecoder) fault() {
@@ -2239,11 +2451,11 @@ func (d *codecDecoder) applied() {
 	if d.err != nil {
 		return
 	}
-	if server < 0 || server >= len(d.h.Applied) {
-		d.fail("server %s is not one of the header's %d servers", ServerName(server), len(d.h.Applied))
+	if server < 0 || server >= len(d.appliedBy) {
+		d.fail("server %s is not one of the header's %d servers", ServerName(server), len(d.appliedBy))
 		return
 	}
-	d.h.Applied[server] = append(d.h.Applied[server], a)
+	*d.appliedBy[server].next() = a
 }
 
 func (d *codecDecoder) txn() {
@@ -2295,11 +2507,11 @@ func (d *codecDecoder) txn() {
 		d.fail("session %s disagrees with the encoded txn's %s", session, x.Session)
 	case path != x.Path:
 		d.fail("path %q disagrees with the encoded txn's %q", path, x.Path)
-	case len(d.h.Log) > 0 && d.h.Log[len(d.h.Log)-1].Zxid >= x.Zxid:
-		d.fail("txn %s follows txn %s: the log is not in zxid order", x.Zxid, d.h.Log[len(d.h.Log)-1].Zxid)
+	case d.log.n > 0 && (*d.log.last()).Zxid >= x.Zxid:
+		d.fail("txn %s follows txn %s: the log is not in zxid order", x.Zxid, (*d.log.last()).Zxid)
 	}
 	if d.err == nil {
-		d.h.Log = append(d.h.Log, x)
+		*d.log.next() = x
 	}
 }
 
