@@ -31,6 +31,9 @@ func New(opts Options) (*Ensemble, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Sim: %w", ErrBadOptions, err)
 	}
+	if opts.Trace != nil {
+		w.TraceTo(opts.Trace)
+	}
 	e := &Ensemble{opts: opts, world: w, roster: &roster{nodes: make([]sim.NodeID, opts.Servers)}}
 	// Servers are the world's first nodes, so server i is node i; the roster knows it before any
 	// node boots, and boots only dial from a timer (Server.boot).

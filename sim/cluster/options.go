@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"zoosim/sim"
@@ -48,6 +49,9 @@ type Options struct {
 	// KeepApplied makes every server keep the txns it applied, for Server.Applied. Off by
 	// default: a long run would hold every txn of the run three or five times over.
 	KeepApplied bool
+	// Trace, if not nil, receives the world's trace from its start, the servers' first boots
+	// included (sim.World.TraceTo). It does not change the run.
+	Trace io.Writer
 }
 
 // Validate returns every reason the options cannot be used, each naming its field, joined.

@@ -20,8 +20,7 @@ import (
 type RunOptions struct {
 	// Commit is the source revision, for the history's header ("" when unknown).
 	Commit string
-	// Trace, if not nil, receives the kernel's trace, one line per event, from the end of the
-	// ensemble's first boots.
+	// Trace, if not nil, receives the kernel's trace, one line per event.
 	Trace io.Writer
 	// TraceReady adds every server's Ready to the trace (Options.TraceReady).
 	TraceReady bool
@@ -72,37 +71,26 @@ func Run(sc Scenario, seed uint64, opts RunOptions) (*histories.History, error) 
 	return r.run(sched), nil
 }
 
-// Replay runs a history's seed and scenario again and returns the new history. If the new run's
-// trace hash differs from the history's, the error (ErrDiverged) says between which checkpoints
-// the runs parted; a history from another commit (the header says which) is expected to.
+// Replay runs a history's seed and scenario again and returns the new history. If the new run
+// differs from the history (its trace hash, or any record), the error (ErrDiverged) says where
+// they parted (histories.Diverge); a history from another commit (the header says which) is
+// expected to. An empty opts.Commit means the history's.
 func Replay(h *histories.History, opts RunOptions) (*histories.History, error) {
 	sc, err := ParseScenario(h.Header.Scenario)
 	if err != nil {
 		return nil, err
 	}
+	if opts.Commit == "" {
+		opts.Commit = h.Header.Commit
+	}
 	got, err := Run(sc, h.Header.Seed, opts)
 	if err != nil {
 		return nil, err
 	}
-	if got.Header.TraceHash == h.Header.TraceHash && got.Header.Events == h.Header.Events {
-		return got, nil
+	if d, differ := histories.Diverge(h, got); differ {
+		return got, fmt.Errorf("%w: %s", ErrDiverged, d)
 	}
-	return got, fmt.Errorf("%w: %s", ErrDiverged, divergence(h, got))
-}
-
-// divergence says where two runs of one header parted, from their checkpoints.
-func divergence(want, got *histories.History) string {
-	a, b := want.Checkpoints, got.Checkpoints
-	last := "the start"
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return fmt.Sprintf("the runs agree at %s and differ at %v (events %d vs %d, hash %#x vs %#x)",
-				last, sim.Time(a[i].Time), a[i].Events, b[i].Events, a[i].Hash, b[i].Hash)
-		}
-		last = fmt.Sprintf("%v (%d events)", sim.Time(a[i].Time), a[i].Events)
-	}
-	return fmt.Sprintf("the runs agree at every common checkpoint, up to %s, and end with trace hash %#x (%d events) vs %#x (%d events)",
-		last, want.Header.TraceHash, want.Header.Events, got.Header.TraceHash, got.Header.Events)
+	return got, nil
 }
 
 // options are the ensemble options a scenario describes.
@@ -140,7 +128,7 @@ type runner struct {
 
 func newRunner(sc Scenario, seed uint64, opts RunOptions) (*runner, error) {
 	o := sc.options(seed)
-	o.TraceReady = opts.TraceReady
+	o.TraceReady, o.Trace = opts.TraceReady, opts.Trace
 	e, err := New(o)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadScenario, err)
@@ -153,9 +141,6 @@ func newRunner(sc Scenario, seed uint64, opts RunOptions) (*runner, error) {
 	}
 	h := histories.Header{Seed: seed, Scenario: sc.JSON(), Commit: opts.Commit, Clients: sc.Clients}
 	r.rec = histories.NewRecorder(h, sc.Servers, histories.Time(opts.CheckpointEvery), sample)
-	if opts.Trace != nil {
-		w.TraceTo(opts.Trace)
-	}
 	if !opts.noRecord {
 		r.servers = newServerRecorder(r.rec, w, sc.Servers)
 		for _, s := range e.servers {

@@ -223,7 +223,7 @@ func TestReplay(t *testing.T) {
 	h.Header.TraceHash++
 	h.Checkpoints[len(h.Checkpoints)/2].Hash++
 	_, err := Replay(h, RunOptions{})
-	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "differ at") {
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "diverged between") {
 		t.Errorf("replay of a tampered history: %v", err)
 	}
 }
