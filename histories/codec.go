@@ -36,15 +36,22 @@ import (
 //     the header and it. A file cut short at a line boundary still decodes as JSON, so the end
 //     record is what tells a truncated history from a complete one.
 //
-// Each record lists the fields of its Go struct in a fixed order, in snake_case. Examples
-// (testdata/tiny.jsonl holds a whole history):
+// Each record lists the fields of its Go struct in a fixed order, in snake_case. One line of each
+// type, from testdata/tiny.jsonl (a whole history of a 3-server, 2-client run):
 //
-//	{"type":"op","id":3,"client":"c1","session":"0x1000000000001","xid":4,"invoke":1200000000,"invoke_seq":17,"req":{"op":"setData","path":"/hot1","data":"v2","version":-1},"return":1203000000,"return_seq":19,"outcome":"ok","server":"s2","zxid":"0x100000005","result":{"op":"setData","path":"/hot1","stat":{...}}}
-//	{"type":"event","client":"c1","session":"0x1000000000001","time":1250000000,"seq":21,"event":"NodeDataChanged","path":"/hot1","zxid":"0x100000005","server":"s2"}
-//	{"type":"fault","id":0,"kind":"partition","groups":[["s1"],["s2","s3"]],"start":2000000000,"start_seq":30,"end":3000000000,"end_seq":52}
-//	{"type":"server","server":"s1","time":900000000,"seq":2,"kind":"role","role":"leading","epoch":1,"leader":"s1","serving":true}
-//	{"type":"applied","server":"s2","incarnation":1,"time":1202000000,"seq":18,"zxid":"0x100000005","op":"setData","session":"0x1000000000001","cxid":4,"digest":"0x5e1f..."}
-//	{"type":"txn","zxid":"0x100000005","op":"setData","session":"0x1000000000001","path":"/hot1","txn":"CgWB..."}
+//	{"type":"op","id":3,"client":"c1","session":"0x2000000000001","xid":2,"invoke":460000000,"invoke_seq":20,"req":{"op":"delete","path":"/b","version":-1},"return":470000000,"return_seq":21,"outcome":"fail","err":"NoNode","server":"s2","zxid":"0x100000002","result":{"op":"error","err":"NoNode"}}
+//	{"type":"event","client":"c1","session":"0x2000000000001","time":402000000,"seq":17,"event":"NodeDataChanged","path":"/a","zxid":"0x100000002","server":"s2"}
+//	{"type":"fault","id":0,"kind":"partition","groups":[["s1"],["s2","s3"]],"detail":"isolate the leader","start":450000000,"start_seq":19,"end":600000000,"end_seq":25}
+//	{"type":"server","server":"s1","time":300000000,"seq":4,"kind":"role","role":"leading","epoch":1,"leader":"s1","serving":true}
+//	{"type":"applied","server":"s2","incarnation":1,"time":353000000,"seq":9,"zxid":"0x100000001","op":"create","session":"0x1000000000001","cxid":1,"digest":"0xabcdef"}
+//	{"type":"txn","zxid":"0x100000001","op":"create","session":"0x1000000000001","path":"/a","txn":"Ar8LgoCAgICAgAECgoCAgCC8BQIvYQJ2MO/NqwAAAAAAAT4Fd29ybGQGYW55b25lAg=="}
+//	{"type":"checkpoint","time":300000000,"events":2000,"hash":"0x1166f93275e96410"}
+//	{"type":"final","server":"s2","up":true,"role":"looking","epoch":1,"zxid":"0x100000002","digest":"0x1111"}
+//	{"type":"liveness","healed":600000000,"pending":"server s1 down"}
+//	{"type":"end","records":32}
+//
+// jq reads them as they are: jq -c 'select(.type=="op" and .outcome!="ok")' history.jsonl lists
+// the ops that failed or never returned.
 //
 // # Values
 //
@@ -2187,12 +2194,12 @@ func (d *codecDecoder) recordType() string {
 // record decodes one line after the header.
 func (d *codecDecoder) record(line []byte, n int) {
 	d.b, d.i, d.line, d.kind, d.field, d.depth = line, 0, n, "", "", 0
-	if d.ended {
-		d.fail("a record after the end record")
-		return
-	}
 	if len(bytes.TrimSpace(line)) == 0 {
 		d.fail("empty line")
+		return
+	}
+	if d.ended {
+		d.fail("a record after the end record")
 		return
 	}
 	kind := d.recordType()
