@@ -71,10 +71,10 @@ var ErrLinearizableEmpty = errors.New("models: the history has no writes to visu
 // without effect; a request the client could see was malformed (a bad path, a bad create mode,
 // an empty ACL) must fail. The connection's ACL identities are not in the history, so NoAuth
 // is accepted wherever ZooKeeper checks permissions (after the parent or node lookup), and
-// success implies the permission was there. One lenience follows ZooKeeper 3.8 (and
-// tree.Preparer): a closeSession does not lower the projected child count of its ephemerals'
-// parents until it commits, so a delete of such a parent may fail NotEmpty after the close
-// emptied it; the model accepts that NotEmpty once a close took a child away.
+// success implies the permission was there. ZooKeeper 3.8 (and tree.Preparer) keeps the
+// projected child count of a closing session's ephemerals' parents until the close commits,
+// so a delete of such a parent prepared meanwhile fails NotEmpty; that needs no lenience: the
+// delete was invoked before the close's commit, so it linearizes before the close.
 //
 // # Unknown outcomes
 //
@@ -1240,8 +1240,6 @@ const (
 	linEphemeral
 	linContainer
 	linTTL
-	// linCloseEmptied: a closeSession deleted a child (the NotEmpty lenience above).
-	linCloseEmptied
 	linKindFlags = linEphemeral | linContainer | linTTL
 )
 
@@ -1487,7 +1485,7 @@ func (p *linPartition) parentNode(s *linState, r *linReq) linNode {
 // check evaluates one request against s in ZooKeeper's check order (A5) and returns the
 // code, the target (for a sequential create, the node its counter names, or -1 for a name
 // outside the partition) and the counter. want is the code the reply gave (OK when unknown):
-// NoAuth is returned where ZooKeeper checks permissions, and the close lenience applies.
+// NoAuth is returned where ZooKeeper checks permissions.
 func (p *linPartition) check(s *linState, r *linReq, want tree.Code) (tree.Code, int32, int32) {
 	if r.static != tree.OK {
 		return r.static, -1, 0
@@ -1529,8 +1527,6 @@ func (p *linPartition) check(s *linState, r *linReq, want tree.Code) (tree.Code,
 		case r.version != -1 && r.version != n.version:
 			return tree.BadVersion, -1, 0
 		case n.children > 0:
-			return tree.NotEmpty, -1, 0
-		case want == tree.NotEmpty && n.flags&linCloseEmptied != 0:
 			return tree.NotEmpty, -1, 0
 		}
 		return tree.OK, r.path, 0
@@ -1696,7 +1692,7 @@ func (p *linPartition) stepMulti(s *linState, op *linOp) (bool, *linState) {
 }
 
 // applyClose deletes the session's ephemerals in the partition (A9); each parent in the
-// partition loses a child and is marked for the NotEmpty lenience.
+// partition loses a child.
 func (p *linPartition) applyClose(s *linState, op *linOp) *linState {
 	var e *linState
 	owner := int64(op.session)
@@ -1704,7 +1700,6 @@ func (p *linPartition) applyClose(s *linState, op *linOp) *linState {
 		if parent >= 0 {
 			par := e.node(parent)
 			par.children--
-			par.flags |= linCloseEmptied
 			e.set(parent, par)
 		}
 	}

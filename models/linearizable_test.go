@@ -98,6 +98,18 @@ func (g *linSim) commit(op *linSimOp) {
 	op.res = g.apply(g.prep.Prepare(g.header(op.session, op.xid), &op.req, tree.NewAuth("10.0.0.1")))
 }
 
+// prepare has the leader prepare op's txn now, for commitPrepared to apply later: the
+// pipelined window in which ZooKeeper validates against outstanding changes (A13.1).
+func (g *linSim) prepare(op *linSimOp, auth tree.Auth) *tree.Txn {
+	return g.prep.Prepare(g.header(op.session, op.xid), &op.req, auth)
+}
+
+// commitPrepared applies a txn prepare returned.
+func (g *linSim) commitPrepared(op *linSimOp, x *tree.Txn) {
+	op.committed = true
+	op.res = g.apply(x)
+}
+
 // reply returns the tree's result to the client.
 func (g *linSim) reply(op *linSimOp) {
 	if !op.committed {
@@ -371,6 +383,60 @@ func TestLinearizableEphemeralsAndExpiryPass(t *testing.T) {
 	}
 	h.Log = log
 	linWantFail(t, h)
+}
+
+func TestLinearizableDeletePreparedDuringCloseNeedsNoLenience(t *testing.T) {
+	// ZooKeeper 3.8's Preparer keeps /p's projected child count while the expiry of the session
+	// owning /p/e is outstanding, so a delete of /p prepared then fails NotEmpty even though it
+	// commits after the expiry. The delete was invoked before the expiry's commit, so it
+	// linearizes before it.
+	g := linNewSim(t)
+	g.do(0, linReqCreate("/p", tree.Persistent))
+	g.do(1, linReqCreate("/p/e", tree.Ephemeral))
+	del := g.invoke(0, linReqDelete("/p", -1))
+	closeTxn := g.prep.Prepare(g.header(g.sessions[1], 0), &tree.Request{Type: tree.OpCloseSession}, nil)
+	delTxn := g.prepare(del, nil)
+	g.apply(closeTxn)
+	g.commitPrepared(del, delTxn)
+	g.reply(del)
+	if del.res.Err != tree.NotEmpty {
+		t.Fatalf("the tree answered %s; the test needs the 3.8 NotEmpty", del.res.Err)
+	}
+	delete(g.sessions, 1)
+	g.do(2, linReqCreate("/p/e", tree.Ephemeral)) // the expiry took it
+	linWantPass(t, g.history())
+}
+
+func TestLinearizableNoAuth(t *testing.T) {
+	// The connection's identities are not in the history: NoAuth is accepted where ZooKeeper
+	// checks permissions, after the node or parent lookup, and nowhere else.
+	g := linNewSim(t)
+	g.do(0, tree.Request{Type: tree.OpCreate, Path: "/ro", ACL: tree.ReadACLUnsafe})
+	g.do(1, linReqSet("/ro", -1, "x"))              // NoAuth
+	g.do(1, linReqCreate("/ro/a", tree.Persistent)) // NoAuth
+	g.do(1, linReqDelete("/ro", -1))                // OK: DELETE is checked on the parent, /
+	g.do(1, linReqCreate("/ro/b", tree.Persistent)) // NoNode
+	linWantPass(t, g.history())
+
+	g = linNewSim(t)
+	x := g.invoke(1, linReqSet("/missing", -1, "x"))
+	g.replyWith(x, tree.Result{Type: tree.OpError, Err: tree.NoAuth}) // NoNode comes first (A5)
+	linWantFail(t, g.history(), x.id)
+}
+
+func TestLinearizableContainerReaping(t *testing.T) {
+	// The leader's deleteContainer txns are in the log only: synthetic ops at their commit.
+	g := linNewSim(t)
+	g.do(0, tree.Request{Type: tree.OpCreateContainer, Path: "/c", ACL: tree.OpenACLUnsafe, Mode: tree.Container})
+	g.do(0, linReqCreate("/c/a", tree.Persistent))
+	g.do(1, linReqDelete("/c/a", -1))
+	g.apply(g.prep.Prepare(g.header(0, 0), &tree.Request{Type: tree.OpDeleteContainer, Path: "/c"}, nil))
+	g.do(1, linReqCreate("/c/b", tree.Persistent)) // NoNode: reaped
+	h := g.history()
+	linWantPass(t, h)
+	if v := linCheckWith(t, h, false); linMetric(v, "from log") != 1 {
+		t.Fatalf("want the reaping from the log:\n%s", v.String())
+	}
 }
 
 func TestLinearizableSetupTxnsFromTheLog(t *testing.T) {
