@@ -384,7 +384,7 @@ func (inj *injector) swizzle(f *fault) {
 	for j, i := range free {
 		freeAt[i] = d/2 + time.Duration(j)*step
 	}
-	inj.begin(f, histories.Fault{Servers: slices.Clone(order), Detail: fmt.Sprintf("clogged in order %v, freed in order %v, %v apart", names(order), names(free), step)})
+	inj.begin(f, histories.Fault{Servers: slices.Clone(order), Detail: fmt.Sprintf("clogged in order %v, freed in order %v, %v apart", serverNames(order), serverNames(free), step)})
 	for k, i := range order {
 		start := time.Duration(k) * step
 		node, hold := inj.nodeOf(i), freeAt[i]-start
@@ -397,7 +397,7 @@ func (inj *injector) swizzle(f *fault) {
 	inj.endAfter(f, freeAt[free[len(free)-1]])
 }
 
-func names(servers []int) string {
+func serverNames(servers []int) string {
 	s := make([]string, len(servers))
 	for k, i := range servers {
 		s[k] = histories.ServerName(i)

@@ -216,7 +216,7 @@ func (r *runner) setup(bound time.Duration) string {
 	finished := false
 	node.Spawn("setup", func(p *sim.Proc) {
 		s := client.NewSession(c, procWaiter{p})
-		vals := values{client: index, size: r.sc.Workload.ValueSize}
+		vals := uniqueValues{client: index, size: r.sc.Workload.ValueSize}
 		for _, path := range r.lay.skeleton {
 			for {
 				if err := s.WaitConnected(); err != nil {

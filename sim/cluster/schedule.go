@@ -40,7 +40,8 @@ import (
 //     write in flight landing as garbage, restarted For later (armed for For); Mode "lost-fsync"
 //     makes Target's next Count fsyncs lie (an instant fault: they lie whenever they come).
 //   - client-reset: the connections of Clients (client slots) to their servers are reset (an
-//     instant fault).
+//     instant fault). The history records the clients' indices, and in Servers, in the same
+//     order, the server each was connected to.
 //
 // Network faults (partition, isolate, one-way, bridge, ring) share the kernel's one partition
 // state: one that starts while another lasts ends the other first. Crashes and pauses never take
@@ -402,19 +403,19 @@ func drawFault(sc Scenario, r *sim.Rand, k histories.FaultKind, at, d Duration) 
 	case histories.FaultPartition:
 		p := perm()
 		cut := 1 + r.IntN(n/2) // the minority side: 1 to n/2 servers
-		spec.Groups = [][]int{sorted(p[:cut]), sorted(p[cut:])}
+		spec.Groups = [][]int{sortedInts(p[:cut]), sortedInts(p[cut:])}
 	case histories.FaultOneWay:
 		if r.IntN(2) == 0 {
 			spec.Target = leaderOrFollower()
 		} else {
 			p := perm()
 			cut := 1 + r.IntN(n-1)
-			spec.Groups = [][]int{sorted(p[:cut]), sorted(p[cut:])}
+			spec.Groups = [][]int{sortedInts(p[:cut]), sortedInts(p[cut:])}
 		}
 	case histories.FaultBridge:
 		p := perm()
 		half := (n - 1) / 2
-		spec.Groups = [][]int{sorted(p[:half]), {p[half]}, sorted(p[half+1:])}
+		spec.Groups = [][]int{sortedInts(p[:half]), {p[half]}, sortedInts(p[half+1:])}
 	case histories.FaultRing:
 		spec.Groups = [][]int{perm()}
 	case histories.FaultClog:
@@ -451,4 +452,4 @@ func drawFault(sc Scenario, r *sim.Rand, k histories.FaultKind, at, d Duration) 
 	return spec
 }
 
-func sorted(s []int) []int { return slices.Sorted(slices.Values(s)) }
+func sortedInts(s []int) []int { return slices.Sorted(slices.Values(s)) }

@@ -206,15 +206,15 @@ func newLayout(sc Scenario) *layout {
 	return l
 }
 
-// values writes the unique values of one client: "c<client>:<n>" padded with dots to size.
-type values struct {
+// uniqueValues writes the unique values of one client: "c<client>:<n>" padded with dots to size.
+type uniqueValues struct {
 	client, n, size int
 	buf             []byte
 }
 
 // next returns the next value. It is the writer's buffer, valid until the next call: the client
 // encodes or copies a request's data before its call returns, and the recorder clones it.
-func (v *values) next() []byte {
+func (v *uniqueValues) next() []byte {
 	v.n++
 	b := append(v.buf[:0], 'c')
 	b = strconv.AppendInt(b, int64(v.client), 10)
@@ -242,7 +242,7 @@ type worker struct {
 	proc  *sim.Proc
 	cl    *client.Client
 	sess  *client.Session
-	vals  values
+	vals  uniqueValues
 
 	// The op in flight, for the liveness phase's "no op outstanding" and its report.
 	inOp    bool
