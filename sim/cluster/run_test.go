@@ -245,3 +245,19 @@ func TestRunSwarm(t *testing.T) {
 		t.Errorf("header says %d servers, the drawn scenario %d", h.Header.Servers, got.Servers)
 	}
 }
+
+// TestOptionsTraceFromStart: Options.Trace sees the servers' first boots, which happen inside
+// New.
+func TestOptionsTraceFromStart(t *testing.T) {
+	var b strings.Builder
+	e, err := New(Options{Seed: 1, Servers: 3, Trace: &b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for _, want := range []string{"sim seed=1 ", "s1 boot #1", "s3 boot #1"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the trace lacks %q:\n%s", want, b.String())
+		}
+	}
+}
