@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html"
@@ -141,11 +142,11 @@ func VisualizeLinearizable(h *histories.History, opts LinearizableOptions, w io.
 		return ErrLinearizableEmpty
 	}
 	results := c.run()
-	var chosen []*linPartition
+	var chosen []int
 	for _, want := range []porcupine.CheckResult{porcupine.Illegal, porcupine.Unknown} {
 		for i, r := range results {
 			if r == want && len(chosen) < linVisualizeParts {
-				chosen = append(chosen, c.parts[i])
+				chosen = append(chosen, i)
 			}
 		}
 		if len(chosen) > 0 {
@@ -153,15 +154,15 @@ func VisualizeLinearizable(h *histories.History, opts LinearizableOptions, w io.
 		}
 	}
 	if len(chosen) == 0 {
-		largest := c.parts[0]
-		for _, p := range c.parts {
-			if len(p.ops) > len(largest.ops) {
-				largest = p
+		largest := 0
+		for i, p := range c.parts {
+			if len(p.ops) > len(c.parts[largest].ops) {
+				largest = i
 			}
 		}
-		chosen = []*linPartition{largest}
+		chosen = []int{largest}
 	}
-	return c.visualize(chosen, w)
+	return c.visualize(chosen, results, w)
 }
 
 const (
@@ -340,11 +341,22 @@ func (c *linChecker) compile() {
 			}
 		}
 	}
-	txnOf := map[linTxnKey]int{}
+	txnOf := map[linTxnKey][]int{}
 	for i, x := range h.Log {
 		if x.Type != tree.OpCreateSession {
-			txnOf[linTxnKey{x.Session, x.Cxid}] = i
+			k := linTxnKey{x.Session, x.Cxid}
+			txnOf[k] = append(txnOf[k], i)
 		}
+	}
+	// lookup finds op's txn under session: the one with its (session, xid) whose type is the
+	// request's or an error (an expiry's closeSession carries xid 0, which no request has).
+	lookup := func(op *histories.Op, s tree.SessionID) int {
+		for _, i := range txnOf[linTxnKey{s, op.Xid}] {
+			if t := h.Log[i].Type; t == op.Req.Type || t == tree.OpError {
+				return i
+			}
+		}
+		return -1
 	}
 	// The sessions each client had, for ops invoked before their session existed.
 	sessionsOf := map[int][]tree.SessionID{}
@@ -363,14 +375,10 @@ func (c *linChecker) compile() {
 	}
 	findTxn := func(op *histories.Op) (int, tree.SessionID) {
 		if op.Session != 0 {
-			i, ok := txnOf[linTxnKey{op.Session, op.Xid}]
-			if ok {
-				return i, op.Session
-			}
-			return -1, op.Session
+			return lookup(op, op.Session), op.Session
 		}
 		for _, s := range sessionsOf[op.Client] {
-			if i, ok := txnOf[linTxnKey{s, op.Xid}]; ok {
+			if i := lookup(op, s); i >= 0 {
 				return i, s
 			}
 		}
@@ -388,8 +396,8 @@ func (c *linChecker) compile() {
 			matched[ti] = true
 		}
 		lo := &linOp{id: op.ID, client: op.Client, session: session, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1}
-		if lo.session == 0 {
-			lo.session = op.Session
+		if ss := sessionsOf[op.Client]; lo.session == 0 && len(ss) == 1 {
+			lo.session = ss[0] // invoked before its session existed, sent on the only one it had
 		}
 		switch {
 		case op.Outcome != histories.Unknown:
@@ -438,20 +446,10 @@ func (c *linChecker) compile() {
 	}
 	slices.SortStableFunc(c.ops, func(a, b *linOp) int {
 		if a.call != b.call {
-			return cmpInt64(a.call, b.call)
+			return cmp.Compare(a.call, b.call)
 		}
 		return a.id - b.id
 	})
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // linUnmodelled reports whether the znode model cannot predict code: it then counts as a
@@ -484,7 +482,7 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		lo.multi = true
 		for i := range req.Ops {
 			r, ok := c.compileReq(&req.Ops[i], lo.session)
-			if !ok {
+			if !ok || r.kind == linSetACL {
 				return false // ZooKeeper fails the whole multi (MarshallingError): no effect
 			}
 			lo.reqs = append(lo.reqs, r)
@@ -1031,7 +1029,7 @@ func (c *linChecker) partition() {
 	}
 	// Partitions in the order of their first op; ops in call order (c.ops is sorted).
 	slices.SortFunc(c.parts, func(a, b *linPartition) int {
-		if d := cmpInt64(a.ops[0].call, b.ops[0].call); d != 0 {
+		if d := cmp.Compare(a.ops[0].call, b.ops[0].call); d != 0 {
 			return d
 		}
 		return a.ops[0].id - b.ops[0].id
@@ -1139,20 +1137,21 @@ func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts) {
 		if lo.close {
 			lo.cands = nil
 			for _, g := range f.ephOfSession[lo.session] {
-				if l := toLocal(g); l >= 0 && !slices.Contains(lo.cands, l) {
+				if l := toLocal(g); l >= 0 {
 					lo.cands = append(lo.cands, l)
 				}
 			}
 			for _, g := range f.seqEphOfSession[lo.session] {
 				if par := toLocal(g); par >= 0 {
 					for j := range p.names {
-						if p.parentOf[j] == par && !slices.Contains(lo.cands, int32(j)) {
+						if p.parentOf[j] == par {
 							lo.cands = append(lo.cands, int32(j))
 						}
 					}
 				}
 			}
 			slices.Sort(lo.cands)
+			lo.cands = slices.Compact(lo.cands)
 		}
 	}
 	init := make([]linNode, len(global))
@@ -1410,7 +1409,7 @@ func linCompareAnon(a, b linAnon) int {
 	if a.parent != b.parent {
 		return int(a.parent - b.parent)
 	}
-	return cmpInt64(a.owner, b.owner)
+	return cmp.Compare(a.owner, b.owner)
 }
 
 func linEqual(a, b *linState) bool {
@@ -1813,7 +1812,7 @@ func (c *linChecker) verdict(results []porcupine.CheckResult) Verdict {
 			timedOut++
 		}
 	}
-	slices.SortStableFunc(explained, func(a, b Violation) int { return cmpInt64(int64(a.Time), int64(b.Time)) })
+	slices.SortStableFunc(explained, func(a, b Violation) int { return cmp.Compare(int64(a.Time), int64(b.Time)) })
 	for _, v := range explained {
 		vs.add(v)
 	}
@@ -1852,8 +1851,9 @@ type linStuck struct {
 	explained  bool
 }
 
-// stuck reruns a failing partition verbosely and finds the longest partial linearization
-// and the ops that could not follow it.
+// stuck reruns a partition verbosely. For a failing one it finds the longest partial
+// linearization and the ops that could not follow it; for a passing one, linearized is a whole
+// linearization.
 func (c *linChecker) stuck(p *linPartition) linStuck {
 	budget := max(c.opts.Timeout, linExplainBudget)
 	if c.opts.Timeout < 0 {
@@ -1861,7 +1861,7 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 	}
 	res, info := porcupine.CheckOperationsVerbose(linModel, p.porcupineOps(), budget)
 	st := linStuck{state: p.initial}
-	if res != porcupine.Illegal {
+	if res == porcupine.Unknown {
 		return st
 	}
 	partials := info.PartialLinearizations()
@@ -1887,6 +1887,9 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 		done[i] = true
 	}
 	st.state = s
+	if res == porcupine.Ok {
+		return st // linearized holds a whole linearization
+	}
 	minRet := int64(math.MaxInt64)
 	for i, lo := range p.ops {
 		if !done[i] {
@@ -1898,7 +1901,7 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 			st.candidates = append(st.candidates, lo)
 		}
 	}
-	slices.SortStableFunc(st.candidates, func(a, b *linOp) int { return cmpInt64(a.ret, b.ret) })
+	slices.SortStableFunc(st.candidates, func(a, b *linOp) int { return cmp.Compare(a.ret, b.ret) })
 	st.explained = true
 	return st
 }
@@ -2188,13 +2191,13 @@ func (s *linState) describe() string {
 
 // visualize renders the chosen partitions, each cut to linVisualizeMaxOps around where its
 // search got stuck, with the faults as annotations.
-func (c *linChecker) visualize(chosen []*linPartition, w io.Writer) error {
+func (c *linChecker) visualize(chosen []int, results []porcupine.CheckResult, w io.Writer) error {
 	var all []porcupine.Operation
 	var groups [][]porcupine.Operation
 	streams := map[int]int{}
 	lo, hi := int64(math.MaxInt64), int64(0)
-	for _, p := range chosen {
-		view := c.window(p)
+	for _, i := range chosen {
+		view := c.window(c.parts[i], results[i])
 		ops := view.porcupineOps()
 		for i := range ops {
 			id, ok := streams[ops[i].ClientId]
@@ -2224,38 +2227,34 @@ func (c *linChecker) visualize(chosen []*linPartition, w io.Writer) error {
 	return porcupine.Visualize(model, info, w)
 }
 
-// window returns the partition itself when it is small enough to draw, else a partition of
-// its ops around the point where the search got stuck (or its last ops), whose initial state
-// is the model state there.
-func (c *linChecker) window(p *linPartition) *linPartition {
+// window returns the partition itself when it is small enough to draw, else a view of at most
+// linVisualizeMaxOps of its ops whose initial state is the model state where they start: for a
+// failing partition, the end of the longest partial linearization and the ops that could not
+// follow it; for a passing one, the start of a linearization; for one that timed out, its
+// first ops.
+func (c *linChecker) window(p *linPartition, result porcupine.CheckResult) *linPartition {
 	if len(p.ops) <= linVisualizeMaxOps {
 		return p
 	}
-	st := c.stuck(p)
-	var prefix, rest []*linOp
-	if st.explained {
-		prefix = st.linearized
-		for _, lo := range p.ops {
-			if !slices.Contains(st.linearized, lo) {
-				rest = append(rest, lo)
-			}
-		}
-	} else {
-		// A partition that linearizes: find a linearization's prefix by replaying in
-		// call order is not possible in general, so show the first ops.
-		rest = p.ops
+	var st linStuck
+	if result != porcupine.Unknown {
+		st = c.stuck(p)
 	}
-	keep := linVisualizeMaxOps / 2
-	cut := max(0, len(prefix)-keep)
 	s := p.initial
-	for _, lo := range prefix[:cut] {
-		_, s = p.step(s, lo)
+	var ops []*linOp
+	switch {
+	case st.explained:
+		cut := max(0, len(st.linearized)-max(linVisualizeMaxOps-len(st.candidates), linVisualizeMaxOps/2))
+		for _, lo := range st.linearized[:cut] {
+			_, s = p.step(s, lo)
+		}
+		ops = append(slices.Clone(st.linearized[cut:]), st.candidates...)
+	case len(st.linearized) == len(p.ops):
+		ops = slices.Clone(st.linearized[:linVisualizeMaxOps])
+	default:
+		ops = slices.Clone(p.ops[:linVisualizeMaxOps])
 	}
-	ops := append(slices.Clone(prefix[cut:]), rest...)
-	slices.SortStableFunc(ops, func(a, b *linOp) int { return cmpInt64(a.call, b.call) })
-	if len(ops) > linVisualizeMaxOps {
-		ops = ops[:linVisualizeMaxOps]
-	}
+	slices.SortStableFunc(ops, func(a, b *linOp) int { return cmp.Compare(a.call, b.call) })
 	// The view shares p's paths; only its initial state differs, the state at the cut.
 	view := &linPartition{index: p.index, root: p.root, names: p.names, parentOf: p.parentOf, initial: s}
 	view.ops = make([]*linOp, len(ops))

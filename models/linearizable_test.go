@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anishathalye/porcupine"
+
 	"zoosim/histories"
 	"zoosim/tree"
 )
@@ -852,6 +854,45 @@ func TestLinearizableVisualizeLargePartition(t *testing.T) {
 	}
 	if buf.Len() > 20<<20 {
 		t.Errorf("the visualization is %d bytes", buf.Len())
+	}
+}
+
+func TestLinearizableVisualizeWindow(t *testing.T) {
+	// A partition too large to draw is cut to a window that starts from the model state at
+	// the cut: a passing partition's window still passes, a failing one's still fails.
+	h := linGenerate(t, linWorkload{seed: 5, clients: 12, ops: 6000})
+	planted := -1
+	for i := len(h.Ops) / 2; i < len(h.Ops); i++ {
+		if op := &h.Ops[i]; op.Req.Type == tree.OpSetData && op.Outcome == histories.OK && strings.HasPrefix(op.Req.Path, "/reg/") {
+			planted = i
+			break
+		}
+	}
+	partOf := func(c *linChecker) *linPartition {
+		for _, p := range c.parts {
+			if slices.ContainsFunc(p.ops, func(lo *linOp) bool { return lo.id == planted }) {
+				return p
+			}
+		}
+		t.Fatalf("op %d is in no partition", planted)
+		return nil
+	}
+	c := linBuild(h, LinearizableOptions{})
+	p := partOf(c)
+	if len(p.ops) <= linVisualizeMaxOps {
+		t.Fatalf("the partition has only %d ops", len(p.ops))
+	}
+	view := c.window(p, porcupine.Ok)
+	if len(view.ops) != linVisualizeMaxOps || !porcupine.CheckOperations(linModel, view.porcupineOps()) {
+		t.Fatalf("the window of a passing partition (%d ops) does not pass", len(view.ops))
+	}
+
+	h.Ops[planted].Result.Stat.Version += 5
+	c = linBuild(h, LinearizableOptions{})
+	p = partOf(c)
+	view = c.window(p, porcupine.Illegal)
+	if len(view.ops) > linVisualizeMaxOps || porcupine.CheckOperations(linModel, view.porcupineOps()) {
+		t.Fatalf("the window of a failing partition (%d ops) passes", len(view.ops))
 	}
 }
 
