@@ -161,50 +161,124 @@ func watNodeEvent(t tree.EventType) bool {
 	return false
 }
 
-// watItem is one thing a client saw: a returned op or a delivered event.
+// watItem is one thing a client saw: a returned op or a delivered event, with what the
+// per-client pass reads for most items, copied while the ops and events are read in order (the
+// pass visits them client by client, out of order).
 type watItem struct {
-	seq histories.Seq
-	op  int32 // index in h.Ops, or -1
-	ev  int32 // index in h.Events, or -1
+	seq  histories.Seq
+	zxid tree.Zxid
+	idx  int32 // in h.Ops or h.Events, by kind
+	kind watItemKind
+	typ  tree.EventType // a node event's type
 }
+
+type watItemKind uint8
+
+const (
+	watReply     watItemKind = iota // an op the server answered, that sets or removes no watch
+	watWatchOp                      // an op the server answered, that sets or removes a watch
+	watLocalOp                      // a removeWatches done on the client alone (no reply)
+	watNodeEv                       // a watch event from the server
+	watSessionEv                    // a session event
+)
+
+func (it *watItem) isOp() bool { return it.kind <= watLocalOp }
 
 func (ck *watCheck) run() {
 	h := ck.h
-	var perClient [][]watItem
-	grow := func(c int) {
-		for len(perClient) <= c {
-			perClient = append(perClient, nil)
+	// Count first, so that every client's items are one exact slice of one array.
+	var count []int32
+	counted := func(c int) {
+		if c >= len(count) {
+			count = append(count, make([]int32, c+1-len(count))...)
 		}
+		count[c]++
 	}
 	for i := range h.Ops {
-		op := &h.Ops[i]
-		if !op.Returned() || op.Client < 0 {
-			continue
+		if op := &h.Ops[i]; op.Client >= 0 && watVisible(op) {
+			counted(op.Client)
 		}
-		if op.Outcome == histories.Unknown && !watLocalRemoval(op) {
-			continue // no reply and no local removal: nothing the watches see
-		}
-		grow(op.Client)
-		perClient[op.Client] = append(perClient[op.Client], watItem{seq: op.ReturnSeq, op: int32(i), ev: -1})
 	}
 	for i := range h.Events {
-		e := &h.Events[i]
-		if e.Client < 0 {
+		if e := &h.Events[i]; e.Client >= 0 && (e.IsSession() || ck.evPath[i] >= 0) {
+			counted(e.Client)
+		}
+	}
+	next := make([]int32, len(count)+1)
+	for c, n := range count {
+		next[c+1] = next[c] + n
+	}
+	all := make([]watItem, next[len(count)])
+	fill := slices.Clone(next[:len(count)])
+	for i := range h.Ops {
+		op := &h.Ops[i]
+		if op.Client < 0 || !watVisible(op) {
 			continue
 		}
-		grow(e.Client)
-		perClient[e.Client] = append(perClient[e.Client], watItem{seq: e.Seq, op: -1, ev: int32(i)})
+		kind := watReply
+		switch {
+		case op.Outcome == histories.Unknown:
+			kind = watLocalOp
+		case ck.opPath[i] >= 0:
+			kind = watWatchOp
+		}
+		all[fill[op.Client]] = watItem{seq: op.ReturnSeq, zxid: op.Zxid, idx: int32(i), kind: kind}
+		fill[op.Client]++
+	}
+	opsEnd := slices.Clone(fill)
+	for i := range h.Events {
+		e := &h.Events[i]
+		if e.Client < 0 || !e.IsSession() && ck.evPath[i] < 0 {
+			continue
+		}
+		kind := watNodeEv
+		if e.IsSession() {
+			kind = watSessionEv
+		}
+		all[fill[e.Client]] = watItem{seq: e.Seq, zxid: e.Zxid, idx: int32(i), kind: kind, typ: e.Type}
+		fill[e.Client]++
 	}
 	w := &watClient{ck: ck, ix: ck.ix, srv: watNewServer(ck.ix), alt: watNewServer(ck.ix),
 		held: map[uint64]watHeld{}, fired: map[int32]watFired{}, overdue: map[int32][]watExpect{}}
-	for c, items := range perClient {
+	var scratch []watItem
+	for c := range count {
+		items := all[next[c]:next[c+1]]
 		if len(items) == 0 {
 			continue
 		}
-		slices.SortFunc(items, func(a, b watItem) int { return cmp.Compare(a.seq, b.seq) })
+		// The events are in delivery order, the returns almost always in invoke order: sort
+		// the returns if need be, then merge.
+		ops := items[:opsEnd[c]-next[c]]
+		if !slices.IsSortedFunc(ops, watBySeq) {
+			slices.SortFunc(ops, watBySeq)
+		}
+		scratch = append(scratch[:0], items...)
+		watMerge(items, scratch[:len(ops)], scratch[len(ops):])
 		w.reset(c)
 		w.run(items)
 	}
+}
+
+func watBySeq(a, b watItem) int { return cmp.Compare(a.seq, b.seq) }
+
+// watMerge merges the sorted a and b into dst, which holds len(a)+len(b) items.
+func watMerge(dst, a, b []watItem) {
+	i, j := 0, 0
+	for k := range dst {
+		if j == len(b) || i < len(a) && a[i].seq < b[j].seq {
+			dst[k] = a[i]
+			i++
+		} else {
+			dst[k] = b[j]
+			j++
+		}
+	}
+}
+
+// watVisible reports whether the watches see op return: with the server's reply, or as a
+// local removal.
+func watVisible(op *histories.Op) bool {
+	return op.Returned() && (op.Outcome != histories.Unknown || watLocalRemoval(op))
 }
 
 func (ck *watCheck) verdict() Verdict {
@@ -521,11 +595,11 @@ type watExpect struct {
 	optional bool  // the watch may not exist (a client-side removal the history cannot resolve)
 	catchUp  bool  // fired by setWatches at a reconnect
 	op       int32 // the op that set the watch, -1 if unknown
-	// Where it became owed: the reply (dueOp >= 0) or event that should have come after it.
-	dueOp   int32
-	dueZxid tree.Zxid
-	dueTime histories.Time
-	dueSeq  histories.Seq
+	// Where it became owed: the reply (dueOp >= 0) or the event (dueEv) that should have come
+	// after it, with that message's zxid and record sequence.
+	dueOp, dueEv int32
+	dueZxid      tree.Zxid
+	dueSeq       histories.Seq
 }
 
 func watBit(t tree.EventType) uint8 { return 1 << uint8(t) }
@@ -808,7 +882,7 @@ func (s *watServer) match(child bool, p int32, typ tree.EventType) (matched, opt
 }
 
 func (s *watServer) emit(z tree.Zxid, p int32, typ tree.EventType, optional bool, op int32) {
-	s.out = append(s.out, watExpect{lo: z, hi: z, path: p, types: watBit(typ), optional: optional, op: op, dueOp: -1})
+	s.out = append(s.out, watExpect{lo: z, hi: z, path: p, types: watBit(typ), optional: optional, op: op, dueOp: -1, dueEv: -1})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -873,24 +947,25 @@ func (w *watClient) reset(client int) {
 
 func (w *watClient) run(items []watItem) {
 	h := w.ck.h
-	for i, it := range items {
-		if it.op >= 0 {
-			w.reply(&h.Ops[it.op], it.op)
+	for i := range items {
+		it := &items[i]
+		switch it.kind {
+		case watNodeEv:
+			w.event(it, items, i)
+			continue
+		case watSessionEv:
+		default:
+			w.reply(it)
 			continue
 		}
-		e := &h.Events[it.ev]
-		if !e.IsSession() {
-			if p := w.ck.evPath[it.ev]; p >= 0 {
-				w.event(e, p, items, i)
-			}
-			continue
-		}
+		e := &h.Events[it.idx]
 		switch e.State {
 		case histories.Connected:
 			w.closeConn()
 			if e.Session != 0 && e.Session != w.session {
-				// A new session: nothing of the old one carries over.
-				w.session = e.Session
+				// A new session is a new client: nothing of the old one carries over, not
+				// even its last zxid.
+				w.session, w.lastZxid = e.Session, 0
 				clear(w.held)
 				clear(w.fired)
 			}
@@ -987,51 +1062,67 @@ func (w *watClient) ops(first, second int32) []int {
 func (w *watClient) missing(x *watExpect) {
 	name := w.ix.names[x.path]
 	if x.catchUp {
-		w.ck.report(x.dueTime, x.dueSeq, w.ops(x.op, x.dueOp),
+		w.ck.report(w.dueTime(x), x.dueSeq, w.ops(x.op, x.dueOp),
 			"%s lost %s %s across its reconnect to %s: the node changed after relativeZxid %s, %s was re-registered, and the %s came with no event",
 			w.who(), watTypes(x.types), name, histories.ServerName(w.server), w.rel, w.setBy(x.op), w.dueBy(x))
 		return
 	}
-	w.ck.report(x.dueTime, x.dueSeq, w.ops(x.op, x.dueOp),
+	w.ck.report(w.dueTime(x), x.dueSeq, w.ops(x.op, x.dueOp),
 		"%s missed %s %s for zxid %s (%s) on %s: the %s came, and this event never did",
 		w.who(), watTypes(x.types), name, x.lo, w.setBy(x.op), histories.ServerName(w.server), w.dueBy(x))
 }
 
-// addOverdue records that x is owed before the message described by the due fields.
-func (w *watClient) addOverdue(x watExpect, dueOp int32, dueZxid tree.Zxid, dueTime histories.Time, dueSeq histories.Seq) {
-	x.dueOp, x.dueZxid, x.dueTime, x.dueSeq = dueOp, dueZxid, dueTime, dueSeq
+// addOverdue records that x is owed before the message it: a reply or an event.
+func (w *watClient) addOverdue(x watExpect, it *watItem) {
+	x.dueOp, x.dueEv, x.dueZxid, x.dueSeq = -1, -1, it.zxid, it.seq
+	if it.isOp() {
+		x.dueOp = it.idx
+	} else {
+		x.dueEv = it.idx
+	}
 	w.overdue[x.path] = append(w.overdue[x.path], x)
 }
 
-// due makes every pending event owed before the given message.
-func (w *watClient) due(dueOp int32, dueZxid tree.Zxid, dueTime histories.Time, dueSeq histories.Seq) {
+// due makes every pending event owed before the message it.
+func (w *watClient) due(it *watItem) {
 	for _, x := range w.pending {
-		w.addOverdue(x, dueOp, dueZxid, dueTime, dueSeq)
+		w.addOverdue(x, it)
 	}
 	w.pending = w.pending[:0]
 }
 
+// dueTime is when the message an owed event should have preceded came.
+func (w *watClient) dueTime(x *watExpect) histories.Time {
+	if x.dueOp >= 0 {
+		return w.ck.h.Ops[x.dueOp].Return
+	}
+	return w.ck.h.Events[x.dueEv].Time
+}
+
 // reply handles a returned op: the server's triggers up to its zxid were due before it, and
 // it may set or remove a watch.
-func (w *watClient) reply(op *histories.Op, id int32) {
-	if op.Outcome == histories.Unknown {
-		// No reply: only a local removal (which succeeded if the caller got OK) matters.
-		w.removeHeld(op, id)
+func (w *watClient) reply(it *watItem) {
+	op := &w.ck.h.Ops[it.idx]
+	if it.kind == watLocalOp {
+		// No reply: only the client's own removal matters.
+		w.removeHeld(op, it.idx)
 		return
 	}
 	if !w.open {
 		w.openConn(op.Server) // a connection the history did not announce
 	}
-	R := op.Zxid
+	R := it.zxid
 	if !w.resolved {
-		w.resolveByReply(op, id)
+		w.resolveByReply(it)
 	} else if R >= w.srv.cursor {
-		w.due(id, R, op.Return, op.ReturnSeq)
+		w.due(it)
 		for _, x := range w.srv.advance(R) {
-			w.addOverdue(x, id, R, op.Return, op.ReturnSeq)
+			w.addOverdue(x, it)
 		}
 	}
-	w.register(op, id)
+	if it.kind == watWatchOp {
+		w.register(op, it.idx)
+	}
 	w.lastZxid = max(w.lastZxid, R)
 }
 
@@ -1127,31 +1218,33 @@ func (w *watClient) removeHeld(op *histories.Op, id int32) {
 }
 
 // event matches a delivered watch event against what the server owed the session.
-func (w *watClient) event(e *histories.Event, p int32, items []watItem, i int) {
+func (w *watClient) event(it *watItem, items []watItem, i int) {
 	w.ck.events++
+	e := &w.ck.h.Events[it.idx]
+	p := w.ck.evPath[it.idx]
 	if !w.open {
 		w.openConn(e.Server)
 	}
-	E := e.Zxid
+	E := it.zxid
 	if !w.resolved {
-		w.resolveByEvent(e, items, i)
+		w.resolveByEvent(it, items, i)
 	} else if E > w.srv.cursor {
-		w.due(-1, E, e.Time, e.Seq)
+		w.due(it)
 		for _, x := range w.srv.advance(E - 1) {
-			w.addOverdue(x, -1, E, e.Time, e.Seq)
+			w.addOverdue(x, it)
 		}
 		w.pending = append(w.pending, w.srv.advance(E)...)
 	}
-	bit := watBit(e.Type)
+	bit := watBit(it.typ)
 	if j := watFind(w.pending, p, bit, E); j >= 0 {
 		// The server sent the events of a txn in trigger order on a FIFO connection: those
 		// before this one were owed before it.
 		x := w.pending[j]
 		for _, y := range w.pending[:j] {
-			w.addOverdue(y, -1, E, e.Time, e.Seq)
+			w.addOverdue(y, it)
 		}
 		w.pending = append(w.pending[:0], w.pending[j+1:]...)
-		w.answered(e, p, &x)
+		w.answered(E, it.typ, p, &x)
 	} else if j := watFind(w.overdue[p], p, bit, E); j >= 0 {
 		x := w.overdue[p][j]
 		w.overdue[p] = slices.Delete(w.overdue[p], j, j+1)
@@ -1160,11 +1253,11 @@ func (w *watClient) event(e *histories.Event, p int32, items []watItem, i int) {
 				"%s got %s %s (zxid %s, %s) after the %s: the event must come first",
 				w.who(), e.Type, e.Path, E, w.setBy(x.op), w.dueBy(&x))
 		}
-		w.answered(e, p, &x)
+		w.answered(E, it.typ, p, &x)
 	} else {
 		w.unexpected(e, p)
 	}
-	w.materialize(e.Type, p)
+	w.materialize(it.typ, p)
 	w.lastZxid = max(w.lastZxid, E)
 }
 
@@ -1186,11 +1279,12 @@ func watFind(list []watExpect, p int32, bit uint8, z tree.Zxid) int {
 	return found
 }
 
-func (w *watClient) answered(e *histories.Event, p int32, x *watExpect) {
+// answered records that the event (z, t) on p answered x.
+func (w *watClient) answered(z tree.Zxid, t tree.EventType, p int32, x *watExpect) {
 	if x.catchUp {
 		w.ck.catchUps++
 	}
-	w.fired[p] = watFired{zxid: e.Zxid, typ: e.Type, op: x.op}
+	w.fired[p] = watFired{zxid: z, typ: t, op: x.op}
 }
 
 // unexpected reports an event that answers nothing the session was owed.
@@ -1202,7 +1296,7 @@ func (w *watClient) unexpected(e *histories.Event, p int32) {
 			if x.path == p && x.lo <= E && E <= x.hi {
 				w.ck.report(e.Time, e.Seq, w.ops(x.op, -1), "%s got %s %s at zxid %s where %s wants %s",
 					w.who(), e.Type, e.Path, E, w.setBy(x.op), watTypes(x.types))
-				w.answered(e, p, &x)
+				w.answered(E, e.Type, p, &x)
 				return slices.Delete(list, j, j+1), true
 			}
 		}
@@ -1266,7 +1360,7 @@ func (w *watClient) rearm(srv *watServer, dst []watExpect, rel, at tree.Zxid, ex
 	})
 	var dataFired []int32 // paths whose data watch fired, for the inexact reading
 	fire := func(p int32, t tree.EventType, alt tree.EventType, hw watHeld) {
-		x := watExpect{lo: at, hi: at, path: p, types: watBit(t), optional: hw.optional, catchUp: true, op: hw.op, dueOp: -1}
+		x := watExpect{lo: at, hi: at, path: p, types: watBit(t), optional: hw.optional, catchUp: true, op: hw.op, dueOp: -1, dueEv: -1}
 		if !exact {
 			x.lo = rel
 			x.types |= watBit(alt)
@@ -1324,12 +1418,12 @@ func (w *watClient) rearm(srv *watServer, dst []watExpect, rel, at tree.Zxid, ex
 // at zxid R: it happened at some zxid in [rel, R], before the reply, and nothing came first,
 // so every watch that fires at each of those zxids was owed before the reply. Reading it as
 // done at R is consistent with everything else the connection shows.
-func (w *watClient) resolveByReply(op *histories.Op, id int32) {
+func (w *watClient) resolveByReply(it *watItem) {
 	w.resolved = true
-	at := max(op.Zxid, w.rel)
+	at := max(it.zxid, w.rel)
 	w.scratch = w.rearm(w.srv, w.scratch[:0], w.rel, at, false)
 	for _, x := range w.scratch {
-		w.addOverdue(x, id, op.Zxid, op.Return, op.ReturnSeq)
+		w.addOverdue(x, it)
 	}
 }
 
@@ -1338,26 +1432,22 @@ func (w *watClient) resolveByReply(op *histories.Op, id int32) {
 // before E, fired nothing, and the events at E are the txn at E firing the re-registered
 // watches. The reading whose events are those delivered at E, in order, wins; if neither is,
 // the catch-up reading stands and the event matching reports what differs.
-func (w *watClient) resolveByEvent(e *histories.Event, items []watItem, i int) {
+func (w *watClient) resolveByEvent(it *watItem, items []watItem, i int) {
 	w.resolved = true
-	E := e.Zxid
+	E := it.zxid
 	h := w.ck.h
 	var run []*histories.Event
 	var runPaths []int32
 	j := i
-	for ; j < len(items) && items[j].ev >= 0; j++ {
-		ev := &h.Events[items[j].ev]
-		if !watNodeEvent(ev.Type) || ev.Zxid != E {
-			break
-		}
-		run = append(run, ev)
-		runPaths = append(runPaths, w.ck.evPath[items[j].ev])
+	for ; j < len(items) && items[j].kind == watNodeEv && items[j].zxid == E; j++ {
+		run = append(run, &h.Events[items[j].idx])
+		runPaths = append(runPaths, w.ck.evPath[items[j].idx])
 	}
 	// If the connection ends after the run, the rest of what the server sent may be lost.
-	for j < len(items) && items[j].op >= 0 && h.Ops[items[j].op].Outcome == histories.Unknown {
-		j++ // a local removal: nothing from the server
+	for j < len(items) && items[j].kind == watLocalOp {
+		j++ // nothing from the server
 	}
-	cut := j == len(items) || items[j].ev >= 0 && h.Events[items[j].ev].IsSession()
+	cut := j == len(items) || items[j].kind == watSessionEv
 	cu := w.rearm(w.srv, w.scratch[:0], w.rel, E, true)
 	w.scratch = cu
 	if !watCovers(run, runPaths, cu, cut) && E > w.rel {

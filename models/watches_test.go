@@ -682,6 +682,10 @@ func (g *watGen) step() {
 	c := g.cl[g.pick(len(g.cl))]
 	switch r := g.pick(100); {
 	case r < 35:
+		if c.ended && g.pick(8) == 0 {
+			g.renew(c)
+			return
+		}
 		if c.server < 0 && !c.ended {
 			if g.pick(4) == 0 {
 				g.reconnect(c)
@@ -710,6 +714,13 @@ func (g *watGen) step() {
 			c.expired = true
 		}
 	}
+}
+
+// renew gives a client whose session ended a new session, as a process opens a new client.
+func (g *watGen) renew(c *watGenClient) {
+	*c = watGenClient{idx: c.idx, session: c.session + 0x1000, server: -1, held: map[string]uint8{}, op: -1, xid: c.xid}
+	g.commit(c.session, 0, &tree.Request{Type: tree.OpCreateSession, Timeout: 10000})
+	g.reconnect(c)
 }
 
 // settle lets every server catch up and every client read what is in flight.
