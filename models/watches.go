@@ -494,6 +494,9 @@ func (r *watReplay) delete(path string) {
 	if path == tree.RootPath {
 		return
 	}
+	if _, ok := r.nodes[tree.ParentPath(path)]; !ok {
+		return // tree.deleteNode: NoNode when the parent is gone
+	}
 	owner, ok := r.nodes[path]
 	if !ok {
 		return
@@ -546,7 +549,8 @@ func (ix *watIndex) changedOn(p int32, since, upto tree.Zxid, dataOnly bool) boo
 }
 
 // childrenChanged reports whether p's pzxid moved in (since, upto]: a child created or deleted,
-// or p itself created.
+// or p itself created. (tree also moves a pzxid for a create that finds its node, or a delete
+// that does not: txns a consistent log never holds, which this ignores.)
 func (ix *watIndex) childrenChanged(p int32, since, upto tree.Zxid) bool {
 	list := ix.underPath[p]
 	for i := ix.after(list, 0, since); i < len(list); i++ {

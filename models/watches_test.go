@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"pgregory.net/rapid"
+
 	"zoosim/histories"
 	"zoosim/tree"
 )
@@ -1207,4 +1209,83 @@ func TestWatchesRandomHistoriesCatchPlantedViolations(t *testing.T) {
 			t.Errorf("only %d histories planted with a %s event", caught[name], name)
 		}
 	}
+}
+
+// The index expands each txn into exactly the changes tree.Apply reports, whatever the txn
+// (including what a consistent log never holds: a create of an existing node, a delete of a
+// missing one, a closeSession naming gone paths), and answers presence and mzxid as the tree
+// does.
+func TestWatchesIndexMatchesTreeApply(t *testing.T) {
+	paths := []string{"/", "/a", "/a/b", "/a/b/c", "/d", "/d/e", "/zookeeper"}
+	owners := []int64{0, 0x11, 0x12}
+	rapid.Check(t, func(rt *rapid.T) {
+		drawOp := func(label string) tree.Txn {
+			path := rapid.SampledFrom(paths).Draw(rt, label+" path")
+			switch rapid.IntRange(0, 5).Draw(rt, label+" type") {
+			case 0, 1:
+				return tree.Txn{Type: tree.OpCreate, Path: path, EphemeralOwner: rapid.SampledFrom(owners).Draw(rt, label+" owner")}
+			case 2:
+				return tree.Txn{Type: tree.OpDelete, Path: path}
+			case 3:
+				return tree.Txn{Type: tree.OpSetData, Path: path}
+			case 4:
+				return tree.Txn{Type: tree.OpCheck, Path: path}
+			}
+			return tree.Txn{Type: tree.OpError, Err: tree.NoNode}
+		}
+		tr := tree.New(tree.Options{})
+		var log []*tree.Txn
+		var want [][]tree.Change
+		for i := range rapid.IntRange(1, 30).Draw(rt, "txns") {
+			var x tree.Txn
+			switch rapid.IntRange(0, 5).Draw(rt, "kind") {
+			case 0:
+				x.Type = tree.OpMulti
+				for j := range rapid.IntRange(1, 4).Draw(rt, "ops") {
+					x.Ops = append(x.Ops, drawOp("sub"+string(rune('0'+j))))
+				}
+			case 1:
+				x.Type, x.Session = tree.OpCloseSession, tree.SessionID(rapid.SampledFrom(owners[1:]).Draw(rt, "session"))
+				x.Paths = rapid.SliceOfDistinct(rapid.SampledFrom(paths), func(p string) string { return p }).Draw(rt, "close paths")
+				slices.Sort(x.Paths)
+			default:
+				x = drawOp("op")
+			}
+			x.Zxid = tree.Zxid(i + 1)
+			log = append(log, &x)
+			want = append(want, slices.Clone(tr.Apply(&x).Changes))
+		}
+		ix := watNewIndex()
+		ids := map[string]int32{}
+		for _, p := range paths {
+			ids[p] = ix.intern(p)
+		}
+		if err := ix.build(log); err != nil {
+			rt.Fatal(err)
+		}
+		// Replay again, comparing after each txn.
+		tr = tree.New(tree.Options{})
+		for i, x := range log {
+			var got []tree.Change
+			for _, c := range ix.changes[ix.txnStart[i]:ix.txnStart[i+1]] {
+				got = append(got, tree.Change{Type: c.typ, Path: ix.names[c.path]})
+			}
+			if !slices.Equal(got, want[i]) {
+				rt.Fatalf("txn %s: changes %v, tree.Apply %v", x, got, want[i])
+			}
+			tr.Apply(x)
+			for _, p := range paths {
+				id := ids[p]
+				st, ok := tr.Stat(p)
+				if ix.present(id, x.Zxid) != ok {
+					rt.Fatalf("after %s: present(%s) = %v, the tree says %v", x, p, !ok, ok)
+				}
+				for rel := range x.Zxid {
+					if ok && ix.changedOn(id, rel, x.Zxid, true) != (st.Mzxid > rel) {
+						rt.Fatalf("after %s: %s changed since %d = %v, mzxid %d", x, p, rel, !(st.Mzxid > rel), st.Mzxid)
+					}
+				}
+			}
+		}
+	})
 }
