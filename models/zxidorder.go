@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -49,8 +50,17 @@ type ZxidOrderOptions struct {
 //     invoked, unless the sync's server followed a leader that a newer established epoch had
 //     already superseded (C16): those are counted, not failed (see ZxidOrderOptions.StrictSync).
 //
-// It is linear in the length of the history (one replay, bucketed reads, one sweep in Seq order),
-// except for a sort of the returns when the history's Seqs are too sparse to bucket.
+// The committed log is h.Log without the tentative txns no established leader kept (see
+// ordNewLog). The state at zxid Z is the tree after applying the committed log up to and
+// including Z (a server's reply carries its last applied zxid, zab's answerRead and syncDone);
+// a txn's commit is its first apply on any server. Reads are replayed as a superuser, since the
+// history does not record each connection's identities: a recorded NoAuth, or an ACL with its
+// digests redacted, is accepted where the node exists, and counted.
+//
+// It is linear in the length of the history (one replay, reads bucketed by zxid, one sweep in
+// Seq order), except for a sort of the returns when the history's Seqs are too sparse to bucket.
+// A history that breaks the recorder's own rules (a log out of zxid order, ops out of invoke
+// order) gives an Inconclusive verdict that says what is wrong.
 func CheckZxidOrder(h *histories.History, opts ZxidOrderOptions) Verdict {
 	if h == nil {
 		return ordInconclusive("zxid-order", fmt.Errorf("%w: no history", ordErrBadHistory))
@@ -370,7 +380,9 @@ func (c *ordCheck) matchUnknown() {
 var ordSuperAuth = tree.Auth{{Scheme: "super", ID: "zxid-order"}}
 
 // replay applies the log and, after each txn, compares the acknowledged write it explains and
-// the reads served at its zxid.
+// the reads served at its zxid. The tree keeps the txns' Data slices (Apply takes ownership);
+// neither it nor the checker writes to them, and the tree is dropped at the end, so the
+// history's txns need no copy.
 func (c *ordCheck) replay() {
 	t := tree.New(c.opts.Tree)
 	c.children = map[string][]string{}
@@ -632,6 +644,7 @@ func (c *ordCheck) verdict() Verdict {
 		{Name: "unknown writes not committed", Value: float64(lost), Unit: "ops"},
 		{Name: "stale syncs allowed (ZOOKEEPER-1675)", Value: float64(c.staleSyncs), Unit: "ops"},
 		{Name: "reads with unverified ACL", Value: float64(c.unverifiedACL), Unit: "ops"},
+		{Name: "tentative txns left out", Value: float64(c.log.tentative), Unit: "txns"},
 		{Name: "replay digest mismatches", Value: float64(c.digestMismatches), Unit: "txns"},
 	}
 	return v
@@ -726,9 +739,12 @@ func ordAppliedCount(h *histories.History) int {
 // ordLog is the committed log with an O(1) zxid lookup and each txn's commit: its first
 // apply on any server.
 type ordLog struct {
+	// txns are the committed txns of h.Log, in zxid order.
 	txns []*tree.Txn
 	// zxids[i] is txns[i].Zxid, kept flat: a lookup then touches no txn.
 	zxids []tree.Zxid
+	// tentative counts the txns of h.Log left out as never committed.
+	tentative int
 	// Invariant: epochs are in increasing epoch order and cover txns in order.
 	epochs []ordEpochSpan
 	last   int // the span of the last lookup
@@ -747,9 +763,16 @@ type ordEpochSpan struct {
 	base  int64
 }
 
-// ordNewLog indexes h.Log and finds each txn's commit in h.Applied.
+// ordNewLog indexes the committed txns of h.Log and finds each one's commit in h.Applied.
+//
+// h.Log holds every txn any server applied, and a server applies txns that never commit: a
+// server elected leader applies its whole log as its initial history (B3), and if it never
+// establishes its epoch a later leader's TRUNC or SNAP rolls them back (see CheckZab). A leader
+// that establishes epoch e holds every committed txn (B6, LeaderLogCompleteness), so the txns of
+// earlier epochs past the last zxid it had applied when it began to serve were never committed,
+// and are left out. When a bug loses a committed txn this way, the acknowledged write or the
+// read that saw it is reported, as it should be.
 func ordNewLog(h *histories.History) (*ordLog, error) {
-	l := &ordLog{txns: h.Log, zxids: make([]tree.Zxid, len(h.Log))}
 	for i, x := range h.Log {
 		if x == nil {
 			return nil, fmt.Errorf("%w: log entry %d is nil", ordErrBadHistory, i)
@@ -760,6 +783,11 @@ func ordNewLog(h *histories.History) (*ordLog, error) {
 		if i > 0 && x.Zxid <= h.Log[i-1].Zxid {
 			return nil, fmt.Errorf("%w: log not in zxid order: %s at index %d after %s", ordErrBadHistory, x.Zxid, i, h.Log[i-1].Zxid)
 		}
+	}
+	l := &ordLog{txns: ordCommitted(h)}
+	l.tentative = len(h.Log) - len(l.txns)
+	l.zxids = make([]tree.Zxid, len(l.txns))
+	for i, x := range l.txns {
 		l.zxids[i] = x.Zxid
 		epoch := int64(x.Zxid) >> 32
 		if n := len(l.epochs); n == 0 || l.epochs[n-1].epoch != epoch {
@@ -767,8 +795,8 @@ func ordNewLog(h *histories.History) (*ordLog, error) {
 		}
 		l.epochs[len(l.epochs)-1].n++
 	}
-	l.commitSeq = make([]histories.Seq, len(h.Log))
-	l.commitTime = make([]histories.Time, len(h.Log))
+	l.commitSeq = make([]histories.Seq, len(l.txns))
+	l.commitTime = make([]histories.Time, len(l.txns))
 	for _, applied := range h.Applied {
 		// A server applies the log in order, so its next apply is usually the next txn.
 		next := 0
@@ -788,6 +816,52 @@ func ordNewLog(h *histories.History) (*ordLog, error) {
 		}
 	}
 	return l, nil
+}
+
+// ordCommitted returns h.Log without the txns that an established leader's initial history
+// excludes (see ordNewLog); h.Log itself when there are none.
+func ordCommitted(h *histories.History) []*tree.Txn {
+	type established struct {
+		epoch int64
+		zxid  tree.Zxid
+	}
+	var ests []established
+	for i := range h.Servers {
+		if e := &h.Servers[i]; e.Kind == histories.Role && e.Role == histories.Leading && e.Serving {
+			ests = append(ests, established{e.Epoch, e.Zxid})
+		}
+	}
+	if len(ests) == 0 {
+		return h.Log
+	}
+	slices.SortFunc(ests, func(a, b established) int { return cmp.Compare(a.epoch, b.epoch) })
+	// after[k] is the smallest initial history among the leaders of ests[k:].
+	after := make([]tree.Zxid, len(ests)+1)
+	after[len(ests)] = math.MaxInt64
+	for k := len(ests) - 1; k >= 0; k-- {
+		after[k] = min(after[k+1], ests[k].zxid)
+	}
+	var out []*tree.Txn
+	k := 0
+	for i, x := range h.Log {
+		epoch := int64(x.Zxid) >> 32
+		for k < len(ests) && ests[k].epoch <= epoch {
+			k++
+		}
+		if x.Zxid <= after[k] {
+			if out != nil {
+				out = append(out, x)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]*tree.Txn, 0, len(h.Log)), h.Log[:i]...)
+		}
+	}
+	if out == nil {
+		return h.Log
+	}
+	return out
 }
 
 // find returns the log index of zxid z, or -1.

@@ -546,7 +546,7 @@ func ordSyncHistory(t *testing.T, staleSync, staleRead, newEpoch bool) (h *histo
 	b.do(0, tree.Request{Type: tree.OpSetData, Path: "/a", Data: []byte("2"), Version: -1})
 	if newEpoch {
 		// Servers 0 and 1 established epoch 2; server 2 still follows epoch 1's leader.
-		b.rec.Server(b.tick(), histories.ServerEvent{Server: 1, Kind: histories.Role, Role: histories.Leading, Epoch: 2, Leader: 1, Serving: true})
+		b.rec.Server(b.tick(), histories.ServerEvent{Server: 1, Kind: histories.Role, Role: histories.Leading, Epoch: 2, Leader: 1, Serving: true, Zxid: b.lastZxid(0)})
 	}
 	sync = b.invoke(1, tree.Request{Type: tree.OpSync, Path: "/"})
 	if staleSync {
@@ -616,4 +616,40 @@ func TestZxidOrderViolationsInTimeOrder(t *testing.T) {
 	if !slices.IsSortedFunc(v.Violations, func(a, b Violation) int { return int(a.Time - b.Time) }) {
 		t.Fatalf("violations not in time order:\n%s", v.String())
 	}
+}
+
+// A server elected leader applies its own log as its initial history before it establishes
+// its epoch; when it never does, a later leader's history leaves those txns out (they were
+// never committed), and the history's Log still holds them.
+func TestZxidOrderLeavesOutTentativeTxns(t *testing.T) {
+	build := func(lost bool) (*histories.History, int) {
+		b := ordNewBuilder(t, 3)
+		b.connect(0, 0, 10_000)
+		b.do(0, tree.Request{Type: tree.OpCreate, Path: "/a", ACL: tree.OpenACLUnsafe})
+		w := b.do(0, tree.Request{Type: tree.OpCreate, Path: "/w", ACL: tree.OpenACLUnsafe})
+		head := b.lastZxid(0)
+		// Server 2 logged a proposal of epoch 1 that no quorum accepted, and applied it when it
+		// tried to lead.
+		b.rec.Apply(b.tick(), 2, 1, &tree.Txn{Header: tree.Header{Session: 0x99, Cxid: 1, Zxid: head + 1},
+			Type: tree.OpCreate, Path: "/t", Data: []byte("tentative"), ACL: tree.OpenACLUnsafe, ParentCversion: 10})
+		// Server 0 establishes epoch 2 from its history, which ends at head (or, when a bug
+		// loses a committed txn, before the last write).
+		from := head
+		if lost {
+			from = head - 1
+		}
+		b.rec.Server(b.tick(), histories.ServerEvent{Server: 0, Kind: histories.Role, Role: histories.Leading, Epoch: 2, Leader: 0, Serving: true, Zxid: from})
+		b.epoch, b.count = 2, 0
+		b.do(0, tree.Request{Type: tree.OpCreate, Path: "/t", Data: []byte("committed"), ACL: tree.OpenACLUnsafe})
+		b.do(0, tree.Request{Type: tree.OpGetData, Path: "/t"})
+		return b.history(), w
+	}
+	h, _ := build(false)
+	v := CheckZxidOrder(h, ZxidOrderOptions{})
+	ordMustPass(t, v)
+	if ordMetric(v, "tentative txns left out") != 1 {
+		t.Fatalf("tentative txns: %v", v.Metrics)
+	}
+	h, w := build(true)
+	ordMustCatch(t, CheckZxidOrder(h, ZxidOrderOptions{}), w, "the committed log has no txn at that zxid")
 }
