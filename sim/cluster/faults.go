@@ -28,7 +28,17 @@ type injector struct {
 	armed []*fault
 }
 
-// fault is one schedule entry being injected.
+// The client faults the workloads cause themselves, not drawn by a plan (WorkloadEphemeral):
+// histories records them with the other faults, Clients naming the client.
+const (
+	// FaultClientKill: the client's node crashed, so its session must expire; an instant fault.
+	FaultClientKill histories.FaultKind = "client-kill"
+	// FaultClientPause: the client's node was paused past its session timeout, so its session
+	// must expire and the client learn it when it resumes; it ends at the resume.
+	FaultClientPause histories.FaultKind = "client-pause"
+)
+
+// fault is one schedule entry being injected, or a client fault of a workload.
 type fault struct {
 	spec *FaultSpec
 	// id is the history's fault ID once it took effect, -1 before.
@@ -403,6 +413,25 @@ func serverNames(servers []int) string {
 		s[k] = histories.ServerName(i)
 	}
 	return strings.Join(s, ",")
+}
+
+// clientFault records a workload's own client fault on the client with history index client:
+// an instant one (a kill) when d is 0, else one that lasts d, which the caller has begun (a
+// pause: the node resumes when it ends, or when every fault is healed).
+func (inj *injector) clientFault(kind histories.FaultKind, client int, node *sim.Node, d time.Duration, detail string) {
+	f := &fault{spec: &FaultSpec{Kind: kind, For: Duration(d)}, id: -1, server: -1}
+	rec := histories.Fault{Clients: []int{client}, Detail: detail}
+	if d == 0 {
+		inj.instant(f, rec)
+		return
+	}
+	inj.begin(f, rec)
+	f.heal = func() {
+		if node.Up() && node.Paused() {
+			_ = inj.r.w.Resume(node.ID())
+		}
+	}
+	inj.endAfter(f, d)
 }
 
 // disarm drops an armed trigger that did not fire.

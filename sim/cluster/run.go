@@ -40,7 +40,7 @@ var ErrDiverged = errors.New("cluster: replay diverged")
 // phases"):
 //
 //  1. it builds the ensemble from the scenario (with Swarm, the scenario drawn from the seed)
-//     and waits, at most the Liveness bound, for it to serve;
+//     and waits for it to serve (at most the Liveness bound, or a minute if that is longer);
 //  2. a setup client creates the workloads' persistent skeleton;
 //  3. the safety phase: every client slot runs its workload while the fault schedule (the
 //     scenario's Schedule, or its plan drawn from the seed) is injected;
@@ -60,7 +60,7 @@ func Run(sc Scenario, seed uint64, opts RunOptions) (*histories.History, error) 
 	}
 	sc = sc.Drawn(seed)
 	if err := sc.Validate(); err != nil {
-		return nil, fmt.Errorf("the swarm drew a scenario that cannot run: %w", err)
+		return nil, fmt.Errorf("cluster: swarm seed %d drew a scenario that cannot run: %w", seed, err)
 	}
 	sched := sc.Schedule(seed)
 	r, err := newRunner(sc, seed, opts)
@@ -120,6 +120,8 @@ type runner struct {
 	workers []*worker
 	// nextClient is the history index of the next client instance.
 	nextClient int
+	// healed is set when the liveness phase begins: no fault starts afterwards.
+	healed bool
 	// stopping tells the workloads to issue no new op.
 	stopping bool
 	// outstanding counts the client ops in flight.
@@ -194,6 +196,7 @@ func (r *runner) run(sched []FaultSpec) *histories.History {
 
 	// The liveness phase.
 	r.inj.healAll()
+	r.healed = true
 	healed := w.Now()
 	w.RunUntil(healed.Add(time.Duration(sc.Cooldown)))
 	r.stopping = true

@@ -146,10 +146,11 @@ func TestRunRecordsServerLives(t *testing.T) {
 		{Kind: histories.FaultCrash, At: Duration(time.Second), For: Duration(time.Second), Target: TargetLeader},
 	}
 	h := mustRun(t, sc, 9, RunOptions{})
-	if len(h.Faults) != 1 {
-		t.Fatalf("faults: %+v", h.Faults)
+	faults := scheduled(h)
+	if len(faults) != 1 {
+		t.Fatalf("faults: %+v", faults)
 	}
-	f := h.Faults[0]
+	f := faults[0]
 	victim := f.Servers[0]
 	var kinds []histories.ServerEventKind
 	var wasLeader bool
@@ -205,7 +206,7 @@ func TestRunPending(t *testing.T) {
 	if !strings.Contains(l.Pending, "server 1") {
 		t.Errorf("pending %q does not name the restarted server 1", l.Pending)
 	}
-	if f := h.Faults[0]; f.EndSeq == 0 || f.End != l.Healed {
+	if f := scheduled(h)[0]; f.EndSeq == 0 || f.End != l.Healed {
 		t.Errorf("the crash was not healed at the end of the safety phase: %+v, healed %v", f, l.Healed)
 	}
 	t.Logf("pending: %s", l.Pending)

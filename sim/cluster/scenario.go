@@ -191,6 +191,14 @@ func (sc Scenario) maxDown() int {
 	return (sc.Servers - 1) / 2
 }
 
+// tickTime is the servers' tickTime: the scenario's, or zab's default.
+func (sc Scenario) tickTime() time.Duration {
+	if sc.TickTime == 0 {
+		return 3 * time.Second // zab.Config's default (ZooKeeperServer.DEFAULT_TICK_TIME)
+	}
+	return time.Duration(sc.TickTime)
+}
+
 // simOptions returns the kernel options the scenario's models describe (Validate has checked
 // them).
 func (sc Scenario) simOptions(seed uint64) sim.Options {

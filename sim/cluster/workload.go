@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"zoosim/sim"
 	"zoosim/tree"
@@ -36,7 +38,10 @@ const (
 	WorkloadSequential WorkloadKind = "sequential"
 	// WorkloadEphemeral creates ephemerals (its own, and a shared /eph/g<G>/lock) and, every few
 	// ops, ends its session: it closes it, or its client is killed (its node crashes, so the
-	// session must expire, A9); a new client with a new session carries on.
+	// session must expire, A9), or, rarely, its node is paused past the session timeout (the
+	// session must expire and the client be told so when it resumes); a new client with a new
+	// session carries on. Kills and pauses are recorded as faults (FaultClientKill,
+	// FaultClientPause); once every fault is healed, sessions only close.
 	WorkloadEphemeral WorkloadKind = "ephemeral"
 	// WorkloadWatcher keeps one-shot data, child and exists watches on /watch/g<G>/w<i> (and a
 	// data watch on a register path), re-registering each after it fires, plus a persistent watch
@@ -507,12 +512,17 @@ func (wk *worker) sequential() {
 func (wk *worker) ephemeral() {
 	base := wk.r.lay.eph[wk.group]
 	if wk.budget--; wk.budget < 0 {
-		if wk.rnd.IntN(2) == 0 {
+		// Kills and pauses are faults: once every fault is healed, sessions only close.
+		// A pause keeps the client away for a session timeout and more: a rare ending.
+		switch n := wk.rnd.IntN(20); {
+		case n < 10 || wk.r.healed:
 			wk.closeSession()
 			wk.renewClient()
-			return
+		case n < 19:
+			wk.kill()
+		default:
+			wk.freeze()
 		}
-		wk.kill()
 		return
 	}
 	lock := base + "/lock"
@@ -534,7 +544,9 @@ func (wk *worker) ephemeral() {
 // until it unwinds.
 func (wk *worker) kill() {
 	r, node := wk.r, wk.node
+	index, session := wk.vals.client, wk.cl.SessionID()
 	r.w.After(0, "kill "+node.Name(), func() {
+		r.inj.clientFault(FaultClientKill, index, node, 0, fmt.Sprintf("client node crashed; session %s left to expire", session))
 		_ = r.w.Crash(node.ID())
 		if r.stopping {
 			return
@@ -546,6 +558,23 @@ func (wk *worker) kill() {
 	for {
 		wk.proc.Park() // never returns: the crash unwinds the process
 	}
+}
+
+// freeze pauses the worker's node, as a long garbage-collection pause or a SIGSTOP of the client
+// would, for longer than its session lives without contact (its timeout and two ticks, the
+// leader's expiry granularity): the leader expires the session, and when the node resumes its
+// client learns it (Expired, A9) and the worker carries on with a new session. Healing every
+// fault resumes the node early.
+func (wk *worker) freeze() {
+	r := wk.r
+	d := wk.cl.SessionTimeout()
+	if d == 0 {
+		d = time.Duration(r.sc.SessionTimeout)
+	}
+	d += 2 * r.sc.tickTime()
+	r.inj.clientFault(FaultClientPause, wk.vals.client, wk.node, d, fmt.Sprintf("client node paused for %v, past its session timeout", d))
+	_ = r.w.Pause(wk.node.ID())
+	wk.proc.Sleep(d) // the wake-up waits for the resume
 }
 
 func (wk *worker) resetWatches() {

@@ -86,8 +86,9 @@ func TestLayoutBoundsWriters(t *testing.T) {
 }
 
 // TestWorkloadsProduceEveryKind: a fault-free run issues every kind of op the workloads promise,
-// with unique values; watches fire with every event type; ephemeral clients close their sessions
-// and are killed, whose sessions then expire (a closeSession txn no client asked for).
+// with unique values; watches fire with every event type; ephemeral clients close their sessions,
+// are killed (their sessions then expire: a closeSession txn no client asked for), and are paused
+// past their session timeout (they are then told Expired); both client faults are recorded.
 func TestWorkloadsProduceEveryKind(t *testing.T) {
 	sc := smallScenario()
 	sc.Clients = 10
@@ -95,9 +96,12 @@ func TestWorkloadsProduceEveryKind(t *testing.T) {
 		WorkloadWatcher: 2, WorkloadMulti: 1, WorkloadSyncRead: 1}
 	sc.TickTime = Duration(time.Second)
 	sc.SessionTimeout = Duration(3 * time.Second)
-	sc.Safety = Duration(6 * time.Second)
+	sc.Safety = Duration(8 * time.Second)
 	sc.Faults.Weights = nil
 	h := mustRun(t, sc, 12, RunOptions{})
+	if !h.Liveness.Converged {
+		t.Errorf("did not converge: %s", h.Liveness.Pending)
+	}
 
 	seen := map[string]int{}
 	values := map[string]bool{}
@@ -172,6 +176,28 @@ func TestWorkloadsProduceEveryKind(t *testing.T) {
 	}
 	if expired == 0 || len(closedByClient) < 2 {
 		t.Errorf("%d sessions closed by their clients, %d expired", len(closedByClient), expired)
+	}
+	kills, paused := 0, map[int]bool{}
+	for _, f := range h.Faults {
+		switch {
+		case f.EndSeq == 0 || len(f.Clients) != 1:
+			t.Errorf("client fault %+v", f)
+		case f.Kind == FaultClientKill && f.End == f.Start:
+			kills++
+		case f.Kind == FaultClientPause && f.End > f.Start:
+			paused[f.Clients[0]] = true
+		default:
+			t.Errorf("fault %+v in a run without a fault plan", f)
+		}
+	}
+	told := 0
+	for _, e := range h.Events {
+		if e.IsSession() && e.State == histories.Expired && paused[e.Client] {
+			told++
+		}
+	}
+	if kills == 0 || len(paused) == 0 || told == 0 {
+		t.Errorf("%d clients killed, %d paused, %d of these told Expired", kills, len(paused), told)
 	}
 	if h.Header.Clients <= sc.Clients+1 {
 		t.Errorf("%d client instances for %d slots: no session was replaced", h.Header.Clients, sc.Clients)
