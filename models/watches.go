@@ -22,7 +22,7 @@ type WatchOptions struct {
 // A8, A13.4): exactly one event per one-shot watch, of the type the first triggering txn gives;
 // one event per triggering txn for persistent and recursive watches until removed; no event that
 // answers no watch; every event delivered before any reply or event of its session that carries
-// a later zxid; and none lost across a reconnect.
+// a later zxid, and in the order the server fires them; and none lost across a reconnect.
 //
 // It replays, per session, what the serving server's watch registry (tree.Watches, ZooKeeper
 // 3.8.0) did with the session's registrations, and walks h.Log through an index of the txns
@@ -37,18 +37,21 @@ type WatchOptions struct {
 // NodeDeleted for a data and a child watch together, and a later registration replaces the
 // mode (3.8.0 downgrades a persistent watch to one-shot when getData or exists sets one on its
 // path). The first txn after Z that fires a one-shot watch removes it; a persistent watch fires
-// on every txn (A8.2: a recursive one for its whole subtree and never NodeChildrenChanged).
-// removeWatches that the server answered OK removes the server's watch; the client's own
-// removal (removeWatches with a watcher, or a local one) only changes what it re-registers.
+// on every txn (A8.2: a recursive one for its whole subtree and never NodeChildrenChanged). The
+// events of one txn come in the order tree.Watches.Trigger makes them. removeWatches that the
+// server answered OK removes the server's watch (A8.3); what the client removed itself only
+// changes what it re-registers.
 //
 // A connection ends with Disconnected, Expired or Closed and its server forgets the session's
 // watches. On the next connection the client re-registers every watch it holds (those it set
 // and got no event for) with setWatches and relativeZxid = the highest zxid it saw, and the new
-// server fires at once what changed since (A8.1 "Reconnect"): the event carries the server's
-// zxid, not the trigger's. Persistent watches are re-registered with no catch-up. The history
-// does not show the setWatches, so the checker takes the server's zxid from the first thing the
-// connection delivered: a catch-up event carries it; before a reply at zxid R the re-registration
-// happened at some zxid up to R, and an event is owed only if every such zxid owes it.
+// server fires at once, in its list order, what changed since (A8.1 "Reconnect"): the event
+// carries the server's zxid, not the trigger's. Persistent watches are re-registered with no
+// catch-up, and an exist watch misses a node created and deleted meanwhile. The history does
+// not show the setWatches, so the checker places it by the first thing the connection
+// delivered: catch-up events carry its zxid; before a first event at zxid E it ran at E or
+// fired nothing; before a first reply at zxid R it ran at some zxid up to R, and an event is
+// owed only if every such zxid owes it.
 //
 // # When an event is owed
 //
@@ -63,13 +66,20 @@ type WatchOptions struct {
 // one-shot watch whose event never arrived stays with the client and is re-registered, so its
 // trigger is owed again on the next connection.
 //
+// # What it needs from the history
+//
+// A session event (Type tree.EventNone) for every connect, disconnect, expiry and close, with
+// the session; each watch event with the zxid the server sent (a node event without one makes
+// the verdict Inconclusive, as does a log out of zxid order); for each returned op, the
+// server's result (Result.Err is the server's code) and the caller's code (Err), which differ
+// for removeWatches.
+//
 // # Limits
 //
-// Events of one txn, and the catch-up events of one setWatches, must come in the order the
-// server fires them (tree.Watches.Trigger and SetWatches). A reconnect whose setWatches is split
-// into several requests (more than 128 KiB of paths) is read as one. A client-side
-// removal the history cannot resolve (removeWatches of one watcher, or a local removal) makes
-// the watch's later events optional rather than owed.
+// A reconnect whose setWatches is split into several requests (more than 128 KiB of paths) is
+// read as one. removeWatches of one watcher (checkWatches on the wire) may leave the client
+// other watchers on the path, and the history does not tell: the watch's later events become
+// optional rather than owed.
 func CheckWatches(h *histories.History, opts WatchOptions) Verdict {
 	ck, err := watNewChecker(h, opts)
 	if err != nil {

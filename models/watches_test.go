@@ -536,6 +536,40 @@ func TestWatchesRemovedWatchOwesNothingButFiringIsCaught(t *testing.T) {
 	watWant(t, b.check(WatchOptions{}), Fail, "answers no watch")
 }
 
+func TestWatchesRemovalOfOneWatcherMakesTheCatchUpOptional(t *testing.T) {
+	// removeWatches of one watcher (checkWatches on the wire) leaves the server's watch, and
+	// maybe other watchers of the client, which then re-registers it or not.
+	for _, delivered := range []bool{false, true} {
+		b := watBase()
+		b.read(0, tree.OpGetData, "/a", true, tree.OK)
+		b.op(0, tree.Request{Type: tree.OpCheckWatches, Path: "/a", WatcherType: tree.WatcherData}, tree.OK, b.zxid)
+		b.disconnect(0)
+		z := b.setData("/a")
+		b.connect(0, 1)
+		if delivered {
+			b.event(0, tree.EventNodeDataChanged, "/a", z)
+		}
+		b.sync(0, z)
+		watWant(t, b.check(WatchOptions{}), Pass)
+	}
+}
+
+func TestWatchesLocalRemovalIsNotReRegistered(t *testing.T) {
+	b := watBase()
+	b.read(0, tree.OpGetData, "/a", true, tree.OK)
+	b.disconnect(0)
+	// removeAllWatches with local: no reply, yet OK (A8.3).
+	id := b.op(0, tree.Request{Type: tree.OpRemoveWatches, Path: "/a", WatcherType: tree.WatcherAny}, tree.OK, 0)
+	op := &b.h.Ops[id]
+	op.Outcome, op.Server, op.Zxid = histories.Unknown, -1, 0
+	z := b.setData("/a")
+	b.connect(0, 1)
+	b.sync(0, z)
+	watWant(t, b.check(WatchOptions{}), Pass)
+	b.event(0, tree.EventNodeDataChanged, "/a", z)
+	watWant(t, b.check(WatchOptions{}), Fail, "answers no watch")
+}
+
 func TestWatchesBadLogIsInconclusive(t *testing.T) {
 	b := watBase()
 	b.h.Log = append(b.h.Log, &tree.Txn{Header: tree.Header{Zxid: 1}, Type: tree.OpSetData, Path: "/a"})
