@@ -1217,6 +1217,9 @@ type linPartition struct {
 	parentOf []int32
 	ops      []*linOp
 	initial  *linState
+	// treeHeight caches height()+1 (0: not computed yet); linNewState computes it before
+	// the partition is checked, so concurrent Steps only read it.
+	treeHeight int
 }
 
 // linNode is one path's state.
@@ -1307,16 +1310,18 @@ type linState struct {
 }
 
 func (p *linPartition) height() int {
-	n := len(p.names)
-	if n <= linFlatMax {
-		return 0
+	if p.treeHeight == 0 {
+		h, capacity := 0, linFlatMax
+		if n := len(p.names); n > linFlatMax {
+			h, capacity = 1, linFan*linFan
+			for capacity < n {
+				h++
+				capacity *= linFan
+			}
+		}
+		p.treeHeight = h + 1
 	}
-	h, capacity := 1, linFan*linFan
-	for capacity < n {
-		h++
-		capacity *= linFan
-	}
-	return h
+	return p.treeHeight - 1
 }
 
 func linNewState(p *linPartition, nodes []linNode) *linState {
@@ -2256,7 +2261,7 @@ func (c *linChecker) window(p *linPartition, result porcupine.CheckResult) *linP
 	}
 	slices.SortStableFunc(ops, func(a, b *linOp) int { return cmp.Compare(a.call, b.call) })
 	// The view shares p's paths; only its initial state differs, the state at the cut.
-	view := &linPartition{index: p.index, root: p.root, names: p.names, parentOf: p.parentOf, initial: s}
+	view := &linPartition{index: p.index, root: p.root, names: p.names, parentOf: p.parentOf, initial: s, treeHeight: p.treeHeight}
 	view.ops = make([]*linOp, len(ops))
 	for i, lo := range ops {
 		cp := *lo
