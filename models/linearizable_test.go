@@ -823,7 +823,7 @@ func TestLinearizableVisualize(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"<html", "setData /r v=0", "s2", "crash"} {
+	for _, want := range []string{"<html", "setData /r v=0", `"Tag":"s2"`, `"Description":"crash"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the visualization lacks %q", want)
 		}
