@@ -118,10 +118,11 @@ var ErrLinearizableEmpty = errors.New("models: the history has no writes to visu
 // # Verdict
 //
 // Pass when every partition linearizes; Fail with one violation per partition that cannot,
-// naming its paths, its ops and, from porcupine's longest partial linearization
-// (CheckOperationsVerbose, run only for a failing partition), the ops none of which could go
-// next and what the model expected of each; Inconclusive when the timeout cut the search
-// short. The summary gives the ops checked, the partitions and the largest partition.
+// naming its paths and, from porcupine's longest partial linearization (CheckOperationsVerbose,
+// run only for a failing partition), the ops none of which could go next, what the model
+// expected of each, and the linearized ops that last touched their paths (Violation.Ops lists
+// them, the stuck op with the earliest return first); Inconclusive when the timeout cut the
+// search short. The summary gives the ops checked, the partitions and the largest partition.
 // Verdicts are deterministic except for which partitions a timeout interrupts.
 func CheckLinearizable(h *histories.History, opts LinearizableOptions) Verdict {
 	c := linBuild(h, opts)
@@ -133,9 +134,10 @@ func CheckLinearizable(h *histories.History, opts LinearizableOptions) Verdict {
 // the history worth looking at: the partitions that fail (at most linVisualizeParts), else
 // those the timeout interrupted, else the largest partition. The faults of h are annotations,
 // one row per server for faults on one server and one row per fault kind for the others. A
-// partition larger than linVisualizeMaxOps is cut to the ops around the point where the
-// search got stuck (or its last ops when it did not fail), starting from the model state
-// there.
+// partition larger than linVisualizeMaxOps is cut to a window that starts from the model
+// state at the cut: the end of the longest partial linearization and the ops that could not
+// follow it when the partition fails, the start of a linearization when it passes, its first
+// ops when it timed out.
 func VisualizeLinearizable(h *histories.History, opts LinearizableOptions, w io.Writer) error {
 	c := linBuild(h, opts)
 	if len(c.parts) == 0 {
@@ -419,14 +421,6 @@ func (c *linChecker) compile() {
 			c.skipped++
 			continue
 		}
-		switch lo.origin {
-		case linAcked:
-			c.acked++
-		case linPatched:
-			c.patched++
-		case linUnknown:
-			c.unknown++
-		}
 		c.ops = append(c.ops, lo)
 	}
 	for i, x := range h.Log {
@@ -440,7 +434,6 @@ func (c *linChecker) compile() {
 		lo := &linOp{id: -1, origin: linSynthetic, txn: x, client: -1, session: x.Session, failAt: -1,
 			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time}
 		if c.compileTxn(lo, x) {
-			c.synthetic++
 			c.ops = append(c.ops, lo)
 		}
 	}
@@ -1016,6 +1009,22 @@ func (c *linChecker) partition() {
 		kept = append(kept, lo)
 	}
 	c.ops = kept
+	var lastTxn *tree.Txn
+	for _, lo := range c.ops {
+		switch lo.origin {
+		case linAcked:
+			c.acked++
+		case linPatched:
+			c.patched++
+		case linUnknown:
+			c.unknown++
+		case linSynthetic:
+			if lo.txn != lastTxn { // the pieces of an expiry are adjacent
+				c.synthetic++
+			}
+			lastTxn = lo.txn
+		}
+	}
 
 	members := map[int32][]int32{}
 	for i := range n {
@@ -1826,8 +1835,12 @@ func (c *linChecker) verdict(results []porcupine.CheckResult) Verdict {
 		c.acked+c.patched+c.unknown+c.synthetic, c.acked, c.patched, c.unknown, c.synthetic, c.dropped, c.skipped,
 		len(c.parts), largest, largestPaths)
 	v := vs.verdict("linearizable", counts+": linearizable")
-	if v.Status == Fail && timedOut > 0 {
-		v.Summary += fmt.Sprintf(" (and %d partitions timed out)", timedOut)
+	if v.Status == Fail {
+		v.Summary = fmt.Sprintf("%s: %d not linearizable", counts, illegal)
+		if timedOut > 0 {
+			v.Summary += fmt.Sprintf(", %d timed out", timedOut)
+		}
+		v.Summary += "; first: " + v.Violations[0].Message
 	}
 	if v.Status == Pass && timedOut > 0 {
 		v.Status = Inconclusive
