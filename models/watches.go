@@ -14,7 +14,8 @@ import (
 type WatchOptions struct {
 	// IgnoreOrder accepts an owed event that arrives after a reply or event that should have
 	// followed it (zookeeper.md A8.1 ordering guarantees 2 and 3): it still answers its watch.
-	// The default reports it, which is how the watch-after-reply variant is caught.
+	// The default reports it, which is how the watch-after-reply variant is caught. An owed
+	// event that never arrives is reported either way.
 	IgnoreOrder bool
 }
 
@@ -1431,13 +1432,27 @@ func (w *watClient) rearm(srv *watServer, dst []watExpect, rel, at tree.Zxid, ex
 // resolveByReply places the re-registration of a connection whose first message is a reply
 // at zxid R: it happened at some zxid in [rel, R], before the reply, and nothing came first,
 // so every watch that fires at each of those zxids was owed before the reply. Reading it as
-// done at R is consistent with everything else the connection shows.
+// done at R is consistent with everything else the connection shows; what an earlier reading
+// would fire may come only late.
 func (w *watClient) resolveByReply(it *watItem) {
 	w.resolved = true
 	at := max(it.zxid, w.rel)
 	w.scratch = w.rearm(w.srv, w.scratch[:0], w.rel, at, false)
 	for _, x := range w.scratch {
 		w.addOverdue(x, it)
+	}
+	if at == w.rel {
+		return
+	}
+	// Had setWatches run earlier, the watches it re-registered would have fired for the txns up
+	// to the reply: such an event may still come, late (it was owed before the reply), but it
+	// answers a watch.
+	w.rearm(w.alt, w.scratch[len(w.scratch):], w.rel, w.rel, true)
+	for _, x := range w.alt.advance(at) {
+		if list := w.overdue[x.path]; watFind(list, x.path, x.types, x.lo) < 0 {
+			x.optional = true
+			w.addOverdue(x, it)
+		}
 	}
 }
 

@@ -462,6 +462,19 @@ func TestWatchesCatchesWatchAfterReply(t *testing.T) {
 	watWant(t, b.check(WatchOptions{IgnoreOrder: true}), Pass)
 }
 
+func TestWatchesCatchesWatchAfterReplyOnAFreshConnection(t *testing.T) {
+	// The reply is the connection's first message, so setWatches ran before it; the event
+	// its watch owed came after it.
+	b := watBase()
+	b.addWatch(0, "/a", tree.WatchPersistent)
+	b.disconnect(0)
+	b.connect(0, 1)
+	_, z := b.write(0, tree.Txn{Type: tree.OpSetData, Path: "/a"})
+	b.event(0, tree.EventNodeDataChanged, "/a", z)
+	watWant(t, b.check(WatchOptions{}), Fail, "after the reply to op 1 (setData /a)", "must come first")
+	watWant(t, b.check(WatchOptions{IgnoreOrder: true}), Pass)
+}
+
 func TestWatchesCatchesEventsOutOfZxidOrder(t *testing.T) {
 	b := watBase()
 	b.read(0, tree.OpGetData, "/a", true, tree.OK)
