@@ -42,7 +42,8 @@ type SessionOptions struct {
 //     exact bound; it is checked only when no fault was active in [E - T - 2·tick, E], E being the
 //     expiry's commit and T the session's largest negotiated timeout, because a fault can cut the
 //     path between the client's server and the leader, so that contact the client saw never
-//     reached the leader.
+//     reached the leader. Faults that name only clients (a reset, a killed or paused client
+//     node) cut no such path and do not count.
 func CheckSessions(h *histories.History, opts SessionOptions) Verdict {
 	if h == nil {
 		return ordInconclusive("sessions", fmt.Errorf("%w: no history", ordErrBadHistory))
@@ -421,10 +422,16 @@ func (c *sesCheck) timeoutAt(session tree.SessionID, seq histories.Seq) historie
 	return histories.Time(ms) * histories.Time(time.Millisecond)
 }
 
-// faultActive reports whether any fault was active at some time in [from, to].
+// faultActive reports whether a fault that can cut a server's path to the leader was active at
+// some time in [from, to]. A fault that names only clients (a client's connection reset, its
+// node killed or paused) leaves the servers alone: contact any client saw still reached the
+// leader.
 func (c *sesCheck) faultActive(from, to histories.Time) bool {
 	for i := range c.h.Faults {
 		f := &c.h.Faults[i]
+		if len(f.Servers) == 0 && len(f.Groups) == 0 && len(f.Clients) > 0 {
+			continue
+		}
 		end := f.End
 		if f.EndSeq == 0 {
 			end = histories.Never

@@ -134,8 +134,9 @@ func TestSessionsCatchesOpAfterClose(t *testing.T) {
 }
 
 // sesBusyClient: client 0 (timeout 4 s) reads every second from 0 to 20 s; the leader expires
-// it at expireAt; a fault lasts over [faultFrom, faultTo) when faultTo > 0.
-func sesBusyClient(t *testing.T, expireAt, faultFrom, faultTo time.Duration) *histories.History {
+// it at expireAt; a fault lasts over [faultFrom, faultTo) when faultTo > 0: a partition, or
+// with clientOnly another client's connection reset.
+func sesBusyClient(t *testing.T, expireAt, faultFrom, faultTo time.Duration, clientOnly bool) *histories.History {
 	b := ordNewBuilder(t, 3)
 	b.step = histories.Time(time.Microsecond)
 	b.connect(0, 1, 4000)
@@ -144,7 +145,11 @@ func sesBusyClient(t *testing.T, expireAt, faultFrom, faultTo time.Duration) *hi
 	for sec := time.Duration(0); sec <= 20*time.Second; sec += time.Second {
 		b.now = start + histories.Time(sec)
 		if faultTo > 0 && !started && sec >= faultFrom {
-			fault = b.rec.FaultStart(b.tick(), histories.Fault{Kind: histories.FaultPartition, Groups: [][]int{{1}, {0, 2}}})
+			f := histories.Fault{Kind: histories.FaultPartition, Groups: [][]int{{1}, {0, 2}}}
+			if clientOnly {
+				f = histories.Fault{Kind: histories.FaultClientReset, Clients: []int{3}}
+			}
+			fault = b.rec.FaultStart(b.tick(), f)
 			started = true
 		}
 		if started && sec >= faultTo {
@@ -161,18 +166,21 @@ func sesBusyClient(t *testing.T, expireAt, faultFrom, faultTo time.Duration) *hi
 }
 
 func TestSessionsCatchesPrematureExpiry(t *testing.T) {
-	v := CheckSessions(sesBusyClient(t, 15*time.Second, 0, 0), sesOpts())
+	v := CheckSessions(sesBusyClient(t, 15*time.Second, 0, 0, false), sesOpts())
 	ordMustCatch(t, v, -1, "within its timeout 4s of the expiry, with no fault active")
 	t.Log(v.String())
 
 	// The same expiry while a fault is active in the window is not judged.
-	v = CheckSessions(sesBusyClient(t, 15*time.Second, 12*time.Second, 13*time.Second), sesOpts())
+	v = CheckSessions(sesBusyClient(t, 15*time.Second, 12*time.Second, 13*time.Second, false), sesOpts())
 	sesMustPass(t, v)
 	if ordMetric(v, "expiries skipped (fault active)") != 1 || ordMetric(v, "expiries checked") != 0 {
 		t.Fatalf("the expiry in a fault window was not skipped: %v", v.Metrics)
 	}
 	// A fault that ended before the window does not excuse it.
-	v = CheckSessions(sesBusyClient(t, 15*time.Second, 2*time.Second, 3*time.Second), sesOpts())
+	v = CheckSessions(sesBusyClient(t, 15*time.Second, 2*time.Second, 3*time.Second, false), sesOpts())
+	ordMustCatch(t, v, -1, "with no fault active")
+	// Nor does a fault that acts on another client only.
+	v = CheckSessions(sesBusyClient(t, 15*time.Second, 12*time.Second, 13*time.Second, true), sesOpts())
 	ordMustCatch(t, v, -1, "with no fault active")
 }
 
