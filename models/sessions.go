@@ -19,7 +19,9 @@ type SessionOptions struct {
 	TickTime time.Duration
 }
 
-// CheckSessions checks sessions and ephemerals against zookeeper.md A9:
+// CheckSessions checks sessions and ephemerals against zookeeper.md A9. It replays the committed
+// log as CheckZxidOrder does (h.Log without tentative txns; a txn commits at its first apply)
+// and checks:
 //
 //   - An ephemeral exists exactly from its create to its owner's close or expiry. Replaying the
 //     committed log: no node is created with an owner that is closed (or was never created); an
