@@ -59,10 +59,11 @@ var ErrLinearizableEmpty = errors.New("models: the history has no writes to visu
 // pzxid) are global counters and are not compared (tooling.md 1.5): the zxid-order checker
 // owns them. Porcupine times are the histories' Seqs, which order every record strictly.
 //
-// The committed log (h.Log) also changes the tree without a client op: a closeSession txn no
-// client closeSession issued is a session expiry (A9), which deletes the session's
-// ephemerals; a deleteContainer txn is the leader reaping a container or TTL node (A2.1); any
-// other write txn no recorded op issued changed the tree all the same. Each becomes a
+// The committed log (h.Log without tentative txns, as CheckZxidOrder reads it) also changes
+// the tree without a client op: a closeSession txn no client closeSession issued is a session
+// expiry (A9), which deletes the session's ephemerals; a deleteContainer txn is the leader
+// reaping a container or TTL node (A2.1); any other write txn no recorded op issued changed
+// the tree all the same. Each becomes a
 // synthetic op whose call and return are the Seq of the first histories.Applied record of its
 // zxid: the first apply of a zxid is the leader's, at the commit, its linearization point.
 // Error txns and failed multis in the log changed nothing and are skipped.
@@ -330,6 +331,9 @@ func (c *linChecker) intern(path string) int32 {
 // every write and every txn no client issued into ops with global path ids.
 func (c *linChecker) compile() {
 	h := c.h
+	// Tentative txns (a would-be leader's initial history that a later established leader
+	// dropped) never committed: they neither patch an Unknown write nor become synthetic ops.
+	log := ordCommitted(h)
 	// The first apply of each zxid: the commit, the txn's linearization point.
 	type applyAt struct {
 		seq  histories.Seq
@@ -344,7 +348,7 @@ func (c *linChecker) compile() {
 		}
 	}
 	txnOf := map[linTxnKey][]int{}
-	for i, x := range h.Log {
+	for i, x := range log {
 		if x.Type != tree.OpCreateSession {
 			k := linTxnKey{x.Session, x.Cxid}
 			txnOf[k] = append(txnOf[k], i)
@@ -354,7 +358,7 @@ func (c *linChecker) compile() {
 	// request's or an error (an expiry's closeSession carries xid 0, which no request has).
 	lookup := func(op *histories.Op, s tree.SessionID) int {
 		for _, i := range txnOf[linTxnKey{s, op.Xid}] {
-			if t := h.Log[i].Type; t == op.Req.Type || t == tree.OpError {
+			if t := log[i].Type; t == op.Req.Type || t == tree.OpError {
 				return i
 			}
 		}
@@ -387,7 +391,7 @@ func (c *linChecker) compile() {
 		return -1, 0
 	}
 
-	matched := make([]bool, len(h.Log))
+	matched := make([]bool, len(log))
 	for i := range h.Ops {
 		op := &h.Ops[i]
 		if !op.IsWrite() {
@@ -410,7 +414,7 @@ func (c *linChecker) compile() {
 			lo.ret, lo.returned = math.MaxInt64, histories.Never
 		case ti >= 0:
 			lo.origin = linPatched
-			lo.txn = h.Log[ti]
+			lo.txn = log[ti]
 			at := first[lo.txn.Zxid]
 			lo.ret, lo.returned = max(int64(at.seq), lo.call), at.time
 		default:
@@ -423,7 +427,7 @@ func (c *linChecker) compile() {
 		}
 		c.ops = append(c.ops, lo)
 	}
-	for i, x := range h.Log {
+	for i, x := range log {
 		if matched[i] {
 			continue
 		}
