@@ -77,8 +77,8 @@ type CheckOptions struct {
 	LinearizableTimeout time.Duration
 }
 
-// validate reports a name in Only that is no checker.
-func (o CheckOptions) validate() error {
+// Validate reports a name in Only that is no checker (ErrUnknownChecker).
+func (o CheckOptions) Validate() error {
 	for _, name := range o.Only {
 		if !slices.ContainsFunc(checkers, func(c Checker) bool { return c.Name == name }) {
 			names := make([]string, len(checkers))
@@ -96,7 +96,7 @@ func (o CheckOptions) validate() error {
 // session checker needs its tickTime and the liveness checker its bound. A header without a
 // readable scenario is an error wrapping cluster.ErrBadScenario.
 func Check(h *histories.History, opts CheckOptions) ([]models.Verdict, error) {
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	sc, err := cluster.ParseScenario(h.Header.Scenario)

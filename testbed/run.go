@@ -74,7 +74,7 @@ func (r *Result) Table() string {
 // cannot run, or checker options that name no checker, are errors; whatever the protocol does
 // is a verdict.
 func Run(sc cluster.Scenario, seed uint64, opts Options) (*Result, error) {
-	if err := opts.Check.validate(); err != nil {
+	if err := opts.Check.Validate(); err != nil {
 		return nil, err
 	}
 	commit := opts.Commit
@@ -92,7 +92,7 @@ func Run(sc cluster.Scenario, seed uint64, opts Options) (*Result, error) {
 // wraps cluster.ErrDiverged, with where the runs parted, when the replay did not reproduce the
 // history; the result is then the new run's.
 func Replay(h *histories.History, opts Options) (*Result, error) {
-	if err := opts.Check.validate(); err != nil {
+	if err := opts.Check.Validate(); err != nil {
 		return nil, err
 	}
 	got, err := cluster.Replay(h, cluster.RunOptions{Commit: opts.Commit, Trace: opts.Trace})

@@ -1,9 +1,17 @@
-// Command zoosim runs a ZooKeeper ensemble on the deterministic simulator.
+// Command zoosim runs a ZooKeeper ensemble on the deterministic simulator and checks what its
+// clients saw against ZooKeeper's contract.
 //
-// This first version has one command, `zoosim run`: one seeded run of an ensemble under a mixed
-// client workload with server crashes and restarts, then a check that the replicas converged and
-// that every acknowledged write is there. Sweeps, replay, shrinking, reports and plots come with
-// the CLI issue.
+//	zoosim run [flags]        one seeded run of a scenario, judged by every checker
+//	zoosim replay PATH        re-run a saved history (a file or a run folder): same trace hash?
+//	                          then judge it again
+//
+// `zoosim run` with no flags runs the embedded default scenario (cluster.DefaultScenario: 5
+// servers, 20 clients, every workload, faults on, 60 simulated seconds, seed 1). It prints the
+// seed and the whole scenario first, then each checker's verdict, the trace hash, and the
+// command that replays the run; a run that did not pass is saved as a history file whose replay
+// command is printed too. Exit codes: 0 every check holds, 1 a violation (or a verdict that
+// could not decide, or a replay that diverged), 2 bad usage or input. Sweeps, shrinking,
+// reports and plots come with the CLI issue.
 package main
 
 import (
@@ -12,9 +20,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"zoosim/models"
 	"zoosim/sim/cluster"
+	"zoosim/testbed"
 	"zoosim/zab"
 )
 
@@ -27,78 +39,212 @@ const (
 	exitUsage     = 2
 )
 
-var errUsage = errors.New("usage: zoosim run [--seed N] [--servers N] [--clients N] [--duration D] [--variant V]")
+const usage = "usage: zoosim run [--seed N] [--scenario FILE] [--servers N] [--clients N] [--duration D] [--variant V] [--swarm] [--checkers C] [--out DIR] | zoosim replay PATH"
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "run" {
-		fmt.Fprintln(stderr, "zoosim:", errUsage)
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "zoosim: no command ("+usage+")")
 		return exitUsage
 	}
+	switch args[0] {
+	case "run":
+		return runCommand(args[1:], stdout, stderr)
+	case "replay":
+		return replayCommand(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "zoosim: unknown command %q (%s)\n", args[0], usage)
+	return exitUsage
+}
+
+// runFlags are `zoosim run`'s flags; a flag left unset keeps the scenario's value.
+type runFlags struct {
+	seed     uint64
+	scenario string
+	servers  int
+	clients  int
+	duration time.Duration
+	variant  string
+	swarm    bool
+	checkers string
+	out      string
+}
+
+func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoosim run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	opts := defaultRunOptions()
-	fs.Uint64Var(&opts.seed, "seed", opts.seed, "the run's seed")
-	fs.IntVar(&opts.servers, "servers", opts.servers, "servers in the ensemble (1-9)")
-	fs.IntVar(&opts.clients, "clients", opts.clients, "client sessions")
-	fs.DurationVar(&opts.duration, "duration", opts.duration, "simulated time of the workload")
-	variant := fs.String("variant", "", "comma-separated protocol variants (zab.Variants)")
-	if err := fs.Parse(args[1:]); err != nil {
-		fmt.Fprintf(stderr, "zoosim run: %v (%v)\n", err, errUsage)
+	f := runFlags{seed: 1}
+	fs.Uint64Var(&f.seed, "seed", f.seed, "the run's seed")
+	fs.StringVar(&f.scenario, "scenario", "", "a scenario file (JSON; fields it leaves out keep the default scenario's)")
+	fs.IntVar(&f.servers, "servers", 0, "servers in the ensemble")
+	fs.IntVar(&f.clients, "clients", 0, "client workloads")
+	fs.DurationVar(&f.duration, "duration", 0, "the safety phase: how long workloads run under faults")
+	fs.StringVar(&f.variant, "variant", "", "comma-separated protocol variants (zab.Variants)")
+	fs.BoolVar(&f.swarm, "swarm", false, "draw the scenario itself from the seed")
+	fs.StringVar(&f.checkers, "checkers", "", "comma-separated checkers to run (default all)")
+	fs.StringVar(&f.out, "out", "", "save the run's history in this folder (a failing run is saved anyway)")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "zoosim run: %v (%s)\n", err, usage)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "zoosim run: unexpected argument %q (%v)\n", fs.Arg(0), errUsage)
+		fmt.Fprintf(stderr, "zoosim run: unexpected argument %q (%s)\n", fs.Arg(0), usage)
 		return exitUsage
 	}
-	vs, err := zab.ParseVariants(*variant)
-	if err != nil {
-		fmt.Fprintf(stderr, "zoosim run: --variant: %v\n", err)
-		return exitUsage
-	}
-	opts.variants = vs
-	if err := opts.validate(); err != nil {
-		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
-		return exitUsage
-	}
-	res, err := execute(opts, stdout)
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	sc, err := f.buildScenario(set)
 	if err != nil {
 		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
 		return exitUsage
 	}
-	if !res.ok() {
+	opts := testbed.Options{Check: testbed.CheckOptions{Only: splitList(f.checkers)}}
+	if err := opts.Check.Validate(); err != nil {
+		fmt.Fprintf(stderr, "zoosim run: --checkers: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "zoosim run seed=%d scenario=%s\n", f.seed, sc.JSON())
+	start := time.Now()
+	r, err := testbed.Run(sc, f.seed, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
+		return exitUsage
+	}
+	wall := time.Since(start)
+	h := r.History
+	fmt.Fprintf(stdout, "%d ops, %d faults, %s simulated\n", len(h.Ops), len(h.Faults), models.FormatTime(h.Header.End))
+	fmt.Fprint(stdout, r.Table())
+	fmt.Fprintf(stdout, "status: %s\n", r.Status())
+	fmt.Fprintf(stdout, "trace hash: %#016x\n", h.Header.TraceHash)
+	fmt.Fprintf(stdout, "replay: go run ./cmd/zoosim run %s\n", f.replayArgs(set))
+	dir := f.out
+	if dir == "" && !r.OK() {
+		dir = filepath.Join(os.TempDir(), "zoosim-failures")
+	}
+	if dir != "" {
+		path, err := testbed.Save(dir, r)
+		if err != nil {
+			fmt.Fprintf(stderr, "zoosim run: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(stdout, "history: %s\nreplay the history: %s\n", path, testbed.ReplayCommand(path))
+	}
+	// Wall time goes to stderr: stdout is a function of the seed and the scenario.
+	fmt.Fprintf(stderr, "wall time %.2fs (%.0fx virtual time)\n", wall.Seconds(), time.Duration(h.Header.End).Seconds()/wall.Seconds())
+	if !r.OK() {
 		return exitViolation
 	}
 	return exitOK
 }
 
-type runOptions struct {
-	seed              uint64
-	servers, clients  int
-	duration          time.Duration
-	variants          []zab.Variant
-	faultMin, faultMx time.Duration
-}
-
-// defaultRunOptions is the embedded default scenario: 5 servers, 20 clients, a mixed workload,
-// crashes and restarts on, 60 simulated seconds, seed 1.
-func defaultRunOptions() runOptions {
-	return runOptions{seed: 1, servers: 5, clients: 20, duration: 60 * time.Second,
-		faultMin: 5 * time.Second, faultMx: 15 * time.Second}
-}
-
-func (o runOptions) validate() error {
-	switch {
-	case o.servers < 1 || o.servers > cluster.MaxServers:
-		return fmt.Errorf("--servers %d: want 1 to %d", o.servers, cluster.MaxServers)
-	case o.clients < 1 || o.clients > 1000:
-		return fmt.Errorf("--clients %d: want 1 to 1000", o.clients)
-	case o.duration <= 0 || o.duration > 24*time.Hour:
-		return fmt.Errorf("--duration %v: want more than 0 and at most 24h", o.duration)
+// buildScenario is the scenario file's (or the default), with the flags that were set applied.
+func (f runFlags) buildScenario(set map[string]bool) (cluster.Scenario, error) {
+	sc := cluster.DefaultScenario()
+	if f.scenario != "" {
+		data, err := os.ReadFile(f.scenario)
+		if err != nil {
+			return sc, fmt.Errorf("--scenario: %w", err)
+		}
+		if sc, err = cluster.ParseScenario(data); err != nil {
+			return sc, fmt.Errorf("--scenario %s: %w", f.scenario, err)
+		}
 	}
-	return nil
+	if set["servers"] {
+		sc.Servers = f.servers
+	}
+	if set["clients"] {
+		sc.Clients = f.clients
+	}
+	if set["duration"] {
+		sc.Safety = cluster.Duration(f.duration)
+	}
+	if set["swarm"] {
+		sc.Swarm = f.swarm
+	}
+	if set["variant"] {
+		vs, err := zab.ParseVariants(f.variant)
+		if err != nil {
+			return sc, fmt.Errorf("--variant: %w", err)
+		}
+		sc.Variants = vs
+	}
+	if err := sc.Validate(); err != nil {
+		return sc, err
+	}
+	return sc, nil
 }
 
-func (o runOptions) String() string {
-	return fmt.Sprintf("seed=%d servers=%d clients=%d duration=%v variants=%v faults=crash/restart every %v-%v",
-		o.seed, o.servers, o.clients, o.duration, o.variants, o.faultMin, o.faultMx)
+// replayArgs are the flags that reproduce this run.
+func (f runFlags) replayArgs(set map[string]bool) string {
+	args := []string{fmt.Sprintf("--seed %d", f.seed)}
+	add := func(name, value string) {
+		if set[name] {
+			args = append(args, fmt.Sprintf("--%s %s", name, value))
+		}
+	}
+	add("scenario", f.scenario)
+	add("servers", fmt.Sprint(f.servers))
+	add("clients", fmt.Sprint(f.clients))
+	add("duration", f.duration.String())
+	add("variant", f.variant)
+	if set["swarm"] {
+		args = append(args, fmt.Sprintf("--swarm=%v", f.swarm))
+	}
+	add("checkers", f.checkers)
+	return strings.Join(args, " ")
+}
+
+func replayCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("zoosim replay", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	checkers := fs.String("checkers", "", "comma-separated checkers to run (default all)")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "zoosim replay: %v (%s)\n", err, usage)
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "zoosim replay: want one history file or run folder (%s)\n", usage)
+		return exitUsage
+	}
+	h, err := testbed.Load(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "zoosim replay: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "zoosim replay seed=%d commit=%s scenario=%s\n", h.Header.Seed, h.Header.Commit, h.Header.Scenario)
+	if c := testbed.Commit(); h.Header.Commit != "" && c != "" && c != h.Header.Commit {
+		fmt.Fprintf(stdout, "note: this is commit %s; the history was made by %s, so the runs may differ\n", c, h.Header.Commit)
+	}
+	opts := testbed.Options{Check: testbed.CheckOptions{Only: splitList(*checkers)}}
+	if err := opts.Check.Validate(); err != nil {
+		fmt.Fprintf(stderr, "zoosim replay: --checkers: %v\n", err)
+		return exitUsage
+	}
+	r, err := testbed.Replay(h, opts)
+	diverged := errors.Is(err, cluster.ErrDiverged)
+	if err != nil && !diverged {
+		fmt.Fprintf(stderr, "zoosim replay: %v\n", err)
+		return exitUsage
+	}
+	if diverged {
+		fmt.Fprintf(stdout, "DIVERGED: %v\n", err)
+	} else {
+		fmt.Fprintf(stdout, "reproduced: trace hash %#016x, %d events\n", r.History.Header.TraceHash, r.History.Header.Events)
+	}
+	fmt.Fprint(stdout, r.Table())
+	fmt.Fprintf(stdout, "status: %s\n", r.Status())
+	if diverged || !r.OK() {
+		return exitViolation
+	}
+	return exitOK
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -2,14 +2,27 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"servers": "three"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notHistory := filepath.Join(t.TempDir(), "h.jsonl")
+	if err := os.WriteFile(notHistory, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
-		nil, {"sweep"}, {"run", "--seed", "x"}, {"run", "--servers", "0"}, {"run", "--variant", "bogus"},
-		{"run", "--duration", "-1s"}, {"run", "extra"},
+		nil, {"sweep-all"}, {"run", "--seed", "x"}, {"run", "--servers", "0"}, {"run", "--variant", "bogus"},
+		{"run", "--duration", "-1s"}, {"run", "extra"}, {"run", "--scenario", "/does/not/exist.json"},
+		{"run", "--scenario", bad}, {"run", "--checkers", "linearisable"},
+		{"replay"}, {"replay", "/does/not/exist.jsonl"}, {"replay", notHistory}, {"replay", "a", "b"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != exitUsage {
@@ -23,7 +36,7 @@ func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
 
 // A short run passes its checks, and the same seed prints the same report (trace hash included).
 func TestShortRunIsCleanAndDeterministic(t *testing.T) {
-	args := []string{"run", "--seed", "7", "--servers", "3", "--clients", "4", "--duration", "12s"}
+	args := []string{"run", "--seed", "7", "--servers", "3", "--clients", "4", "--duration", "3s"}
 	var a, b, errb bytes.Buffer
 	if code := run(args, &a, &errb); code != exitOK {
 		t.Fatalf("exit %d:\n%s%s", code, a.String(), errb.String())
@@ -32,9 +45,34 @@ func TestShortRunIsCleanAndDeterministic(t *testing.T) {
 	if a.String() != b.String() {
 		t.Fatalf("same seed, different reports:\n%s\n---\n%s", a.String(), b.String())
 	}
-	for _, want := range []string{"zoosim run seed=7", "trace hash: 0x", "replay: go run ./cmd/zoosim run --seed 7"} {
+	for _, want := range []string{"zoosim run seed=7 scenario={", "trace hash: 0x", "status: pass",
+		"replay: go run ./cmd/zoosim run --seed 7 --servers 3 --clients 4 --duration 3s", "zxid-order", "linearizable"} {
 		if !strings.Contains(a.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, a.String())
 		}
+	}
+}
+
+// A run of a flawed protocol exits 1, saves its history, and `zoosim replay` of it reproduces the
+// trace hash and the violation.
+func TestViolationIsSavedAndReplays(t *testing.T) {
+	out := t.TempDir()
+	args := []string{"run", "--seed", "3", "--servers", "3", "--clients", "4", "--duration", "3s",
+		"--variant", "read-from-uncommitted", "--checkers", "zxid-order", "--out", out}
+	var a, errb bytes.Buffer
+	if code := run(args, &a, &errb); code != exitViolation {
+		t.Fatalf("exit %d, want %d:\n%s%s", code, exitViolation, a.String(), errb.String())
+	}
+	m := regexp.MustCompile(`(?m)^history: (.*)$`).FindStringSubmatch(a.String())
+	if m == nil {
+		t.Fatalf("no history saved:\n%s", a.String())
+	}
+	hash := regexp.MustCompile(`(?m)^trace hash: (0x[0-9a-f]+)$`).FindStringSubmatch(a.String())
+	var r bytes.Buffer
+	if code := run([]string{"replay", "--checkers", "zxid-order", filepath.Dir(m[1])}, &r, &errb); code != exitViolation {
+		t.Fatalf("replay exit %d, want %d:\n%s%s", code, exitViolation, r.String(), errb.String())
+	}
+	if hash == nil || !strings.Contains(r.String(), "reproduced: trace hash "+hash[1]) || !strings.Contains(r.String(), "zxid-order     FAIL") {
+		t.Fatalf("replay did not reproduce the run's trace and violation:\n%s\nrun:\n%s", r.String(), a.String())
 	}
 }
