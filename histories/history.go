@@ -231,6 +231,8 @@ const (
 	FaultClientReset     FaultKind = "client-reset"      // Clients' connections reset
 	FaultCrashAfterWrite FaultKind = "crash-after-write" // Servers[0] crashed between a log write and its fsync
 	FaultCrashProposing  FaultKind = "crash-proposing"   // the leader crashed right after it proposed
+	FaultClientKill      FaultKind = "client-kill"       // Clients[0]'s node crashed, its session left to expire; an instant fault
+	FaultClientPause     FaultKind = "client-pause"      // Clients[0]'s node paused past its session timeout; ends at the resume
 )
 
 // Fault is one injected fault with its start and end.

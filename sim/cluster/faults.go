@@ -28,16 +28,6 @@ type injector struct {
 	armed []*fault
 }
 
-// The client faults the workloads cause themselves, not drawn by a plan (WorkloadEphemeral):
-// histories records them with the other faults, Clients naming the client.
-const (
-	// FaultClientKill: the client's node crashed, so its session must expire; an instant fault.
-	FaultClientKill histories.FaultKind = "client-kill"
-	// FaultClientPause: the client's node was paused past its session timeout, so its session
-	// must expire and the client learn it when it resumes; it ends at the resume.
-	FaultClientPause histories.FaultKind = "client-pause"
-)
-
 // fault is one schedule entry being injected, or a client fault of a workload.
 type fault struct {
 	spec *FaultSpec

@@ -150,7 +150,7 @@ func sim2(t histories.Time) time.Duration { return time.Duration(t) }
 func scheduled(h *histories.History) []histories.Fault {
 	var out []histories.Fault
 	for _, f := range h.Faults {
-		if f.Kind != FaultClientKill && f.Kind != FaultClientPause {
+		if f.Kind != histories.FaultClientKill && f.Kind != histories.FaultClientPause {
 			out = append(out, f)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"zoosim/histories"
 	"zoosim/sim"
 	"zoosim/tree"
 	"zoosim/zab/client"
@@ -40,8 +41,8 @@ const (
 	// ops, ends its session: it closes it, or its client is killed (its node crashes, so the
 	// session must expire, A9), or, rarely, its node is paused past the session timeout (the
 	// session must expire and the client be told so when it resumes); a new client with a new
-	// session carries on. Kills and pauses are recorded as faults (FaultClientKill,
-	// FaultClientPause); once every fault is healed, sessions only close.
+	// session carries on. Kills and pauses are recorded as faults (histories.FaultClientKill,
+	// histories.FaultClientPause); once every fault is healed, sessions only close.
 	WorkloadEphemeral WorkloadKind = "ephemeral"
 	// WorkloadWatcher keeps one-shot data, child and exists watches on /watch/g<G>/w<i> (and a
 	// data watch on a register path), re-registering each after it fires, plus a persistent watch
@@ -546,7 +547,7 @@ func (wk *worker) kill() {
 	r, node := wk.r, wk.node
 	index, session := wk.vals.client, wk.cl.SessionID()
 	r.w.After(0, "kill "+node.Name(), func() {
-		r.inj.clientFault(FaultClientKill, index, node, 0, fmt.Sprintf("client node crashed; session %s left to expire", session))
+		r.inj.clientFault(histories.FaultClientKill, index, node, 0, fmt.Sprintf("client node crashed; session %s left to expire", session))
 		_ = r.w.Crash(node.ID())
 		if r.stopping {
 			return
@@ -572,7 +573,7 @@ func (wk *worker) freeze() {
 		d = time.Duration(r.sc.SessionTimeout)
 	}
 	d += 2 * r.sc.tickTime()
-	r.inj.clientFault(FaultClientPause, wk.vals.client, wk.node, d, fmt.Sprintf("client node paused for %v, past its session timeout", d))
+	r.inj.clientFault(histories.FaultClientPause, wk.vals.client, wk.node, d, fmt.Sprintf("client node paused for %v, past its session timeout", d))
 	_ = r.w.Pause(wk.node.ID())
 	wk.proc.Sleep(d) // the wake-up waits for the resume
 }

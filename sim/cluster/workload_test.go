@@ -182,9 +182,9 @@ func TestWorkloadsProduceEveryKind(t *testing.T) {
 		switch {
 		case f.EndSeq == 0 || len(f.Clients) != 1:
 			t.Errorf("client fault %+v", f)
-		case f.Kind == FaultClientKill && f.End == f.Start:
+		case f.Kind == histories.FaultClientKill && f.End == f.Start:
 			kills++
-		case f.Kind == FaultClientPause && f.End > f.Start:
+		case f.Kind == histories.FaultClientPause && f.End > f.Start:
 			paused[f.Clients[0]] = true
 		default:
 			t.Errorf("fault %+v in a run without a fault plan", f)
