@@ -26,8 +26,13 @@ type WatchOptions struct {
 // a later zxid, and in the order the server fires them; and none lost across a reconnect.
 //
 // It replays, per session, what the serving server's watch registry (tree.Watches, ZooKeeper
-// 3.8.0) did with the session's registrations, and walks h.Log through an index of the txns
-// that touch each path, so a registration's next trigger is a binary search.
+// 3.8.0) did with the session's registrations, and walks the committed log through an index of
+// the txns that touch each path, so a registration's next trigger is a binary search. The
+// committed log is h.Log without the tentative txns no established leader kept, as
+// CheckZxidOrder reads it (ordCommitted): a would-be leader applies its whole log (B3) and a
+// later TRUNC or SNAP rolls back what never committed, so no serving server's tree holds those
+// txns. setWatches compares relativeZxid with the committed tree's mzxid and pzxid, and
+// triggers fire against it (DataTree.setWatches); an event for a tentative txn answers nothing.
 //
 // # The model
 //
@@ -138,10 +143,25 @@ func watNewChecker(h *histories.History, opts WatchOptions) (*watCheck, error) {
 			ck.evPath[i] = ix.intern(e.Path)
 		}
 	}
-	if err := ix.build(h.Log); err != nil {
+	if err := watCheckLog(h.Log); err != nil {
 		return nil, err
 	}
+	ix.build(ordCommitted(h))
 	return ck, nil
+}
+
+// watCheckLog reports a log the recorder could not have written: an empty entry, or one out of
+// zxid order.
+func watCheckLog(log []*tree.Txn) error {
+	for i, x := range log {
+		if x == nil {
+			return fmt.Errorf("history: log entry %d is empty", i)
+		}
+		if i > 0 && x.Zxid <= log[i-1].Zxid {
+			return fmt.Errorf("history: log not in zxid order: %s after %s at entry %d", x.Zxid, log[i-1].Zxid, i)
+		}
+	}
+	return nil
 }
 
 // watTouches reports whether a request sets or removes a watch.
@@ -328,7 +348,7 @@ func (ck *watCheck) report(t histories.Time, seq histories.Seq, ops []int, forma
 type watChange struct {
 	zxid tree.Zxid
 	path int32
-	txn  int32          // index of its txn in h.Log
+	txn  int32          // index of its txn in the committed log
 	typ  tree.EventType // NodeCreated, NodeDeleted or NodeDataChanged
 }
 
@@ -374,20 +394,15 @@ func (ix *watIndex) intern(path string) int32 {
 	return id
 }
 
-// build expands the log into changes, exactly as tree.Apply reports them, and indexes them.
-func (ix *watIndex) build(log []*tree.Txn) error {
+// build expands the committed log, which watCheckLog has checked, into changes, exactly as
+// tree.Apply reports them, and indexes them.
+func (ix *watIndex) build(log []*tree.Txn) {
 	r := watReplay{ix: ix, nodes: map[string]int64{}, owned: map[int64]map[string]struct{}{}}
 	for _, p := range []string{tree.RootPath, tree.ZooKeeperPath, tree.QuotaPath, tree.ConfigPath} {
 		r.nodes[p] = 0
 	}
 	ix.txnStart = make([]int32, 0, len(log)+1)
 	for i, x := range log {
-		if x == nil {
-			return fmt.Errorf("history: log entry %d is empty", i)
-		}
-		if i > 0 && x.Zxid <= log[i-1].Zxid {
-			return fmt.Errorf("history: log not in zxid order: %s after %s at entry %d", x.Zxid, log[i-1].Zxid, i)
-		}
 		ix.txnStart = append(ix.txnStart, int32(len(ix.changes)))
 		r.txn, r.zxid = int32(i), x.Zxid
 		r.apply(x)
@@ -428,7 +443,6 @@ func (ix *watIndex) build(log []*tree.Txn) error {
 			}
 		}
 	}
-	return nil
 }
 
 // watReplay follows the tree through the log, as far as watches see it: which nodes exist and
