@@ -40,7 +40,7 @@ func reportFailure(t *testing.T, r *Result) {
 		t.Errorf("%v", err)
 		path = filepath.Join(failuresDir, "(not saved)")
 	}
-	t.Errorf("seed %d: %s\n%sreplay: %s", r.Seed, r.Status(), r.Table(), ReplayCommand(path))
+	t.Errorf("seed %d: %s\n%sreplay: %s\n(judge the saved history without re-running: %s)", r.Seed, r.Status(), r.Table(), ReplayCommand(path), CheckCommand(path))
 }
 
 // mustPass fails the test unless every verdict passed.

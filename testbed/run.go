@@ -186,6 +186,15 @@ func ReplayCommand(path string) string {
 	return "go run ./cmd/zoosim replay " + shellQuote(path)
 }
 
+// CheckCommand is the command, run from the repository's root, that judges a saved history as
+// it is, without running anything (useful when the code has moved since the history was made).
+func CheckCommand(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return "go run ./cmd/zoosim check " + shellQuote(path)
+}
+
 // shellQuote quotes s for a POSIX shell when it needs it.
 func shellQuote(s string) string {
 	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {

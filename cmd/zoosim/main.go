@@ -4,6 +4,7 @@
 //	zoosim run [flags]        one seeded run of a scenario, judged by every checker
 //	zoosim replay PATH        re-run a saved history (a file or a run folder): same trace hash?
 //	                          then judge it again
+//	zoosim check PATH         judge a saved history as it is, without running anything
 //
 // `zoosim run` with no flags runs the embedded default scenario (cluster.DefaultScenario: 5
 // servers, 20 clients, every workload, faults on, 60 simulated seconds, seed 1). It prints the
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"zoosim/histories"
 	"zoosim/models"
 	"zoosim/sim/cluster"
 	"zoosim/testbed"
@@ -39,7 +41,7 @@ const (
 	exitUsage     = 2
 )
 
-const usage = "usage: zoosim run [--seed N] [--scenario FILE] [--servers N] [--clients N] [--duration D] [--variant V] [--swarm] [--checkers C] [--out DIR] | zoosim replay PATH"
+const usage = "usage: zoosim run [--seed N] [--scenario FILE] [--servers N] [--clients N] [--duration D] [--variant V] [--swarm] [--checkers C] [--out DIR] | zoosim replay [--checkers C] PATH | zoosim check [--checkers C] PATH"
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -51,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCommand(args[1:], stdout, stderr)
 	case "replay":
 		return replayCommand(args[1:], stdout, stderr)
+	case "check":
+		return checkCommand(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "zoosim: unknown command %q (%s)\n", args[0], usage)
 	return exitUsage
@@ -127,6 +131,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		fmt.Fprintf(stdout, "history: %s\nreplay the history: %s\n", path, testbed.ReplayCommand(path))
+		fmt.Fprintf(stdout, "judge it without re-running: %s\n", testbed.CheckCommand(path))
 	}
 	// Wall time goes to stderr: stdout is a function of the seed and the scenario.
 	fmt.Fprintf(stderr, "wall time %.2fs (%.0fx virtual time)\n", wall.Seconds(), time.Duration(h.Header.End).Seconds()/wall.Seconds())
@@ -193,31 +198,66 @@ func (f runFlags) replayArgs(set map[string]bool) string {
 	return strings.Join(args, " ")
 }
 
-func replayCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("zoosim replay", flag.ContinueOnError)
+// historyArgs parses `replay` and `check`'s arguments: --checkers and one path, which it loads.
+func historyArgs(name string, args []string, stderr io.Writer) (*histories.History, testbed.Options, bool) {
+	fs := flag.NewFlagSet("zoosim "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	checkers := fs.String("checkers", "", "comma-separated checkers to run (default all)")
+	var opts testbed.Options
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "zoosim replay: %v (%s)\n", err, usage)
-		return exitUsage
+		fmt.Fprintf(stderr, "zoosim %s: %v (%s)\n", name, err, usage)
+		return nil, opts, false
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "zoosim replay: want one history file or run folder (%s)\n", usage)
-		return exitUsage
+		fmt.Fprintf(stderr, "zoosim %s: want one history file or run folder, after the flags (%s)\n", name, usage)
+		return nil, opts, false
+	}
+	opts.Check.Only = splitList(*checkers)
+	if err := opts.Check.Validate(); err != nil {
+		fmt.Fprintf(stderr, "zoosim %s: --checkers: %v\n", name, err)
+		return nil, opts, false
 	}
 	h, err := testbed.Load(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "zoosim replay: %v\n", err)
+		fmt.Fprintf(stderr, "zoosim %s: %v\n", name, err)
+		return nil, opts, false
+	}
+	return h, opts, true
+}
+
+// checkCommand judges a saved history as it is: the checkers of this commit on the records of
+// the run's commit, with no simulation.
+func checkCommand(args []string, stdout, stderr io.Writer) int {
+	h, opts, ok := historyArgs("check", args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "zoosim check seed=%d commit=%s: %d ops, %d faults, %s simulated\n",
+		h.Header.Seed, h.Header.Commit, len(h.Ops), len(h.Faults), models.FormatTime(h.Header.End))
+	vs, err := testbed.Check(h, opts.Check)
+	if err != nil {
+		fmt.Fprintf(stderr, "zoosim check: %v\n", err)
+		return exitUsage
+	}
+	for i := range vs {
+		fmt.Fprintln(stdout, vs[i].String())
+	}
+	status := testbed.Overall(vs)
+	fmt.Fprintf(stdout, "status: %s\n", status)
+	if status != models.Pass {
+		return exitViolation
+	}
+	return exitOK
+}
+
+func replayCommand(args []string, stdout, stderr io.Writer) int {
+	h, opts, ok := historyArgs("replay", args, stderr)
+	if !ok {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "zoosim replay seed=%d commit=%s scenario=%s\n", h.Header.Seed, h.Header.Commit, h.Header.Scenario)
 	if c := testbed.Commit(); h.Header.Commit != "" && c != "" && c != h.Header.Commit {
 		fmt.Fprintf(stdout, "note: this is commit %s; the history was made by %s, so the runs may differ\n", c, h.Header.Commit)
-	}
-	opts := testbed.Options{Check: testbed.CheckOptions{Only: splitList(*checkers)}}
-	if err := opts.Check.Validate(); err != nil {
-		fmt.Fprintf(stderr, "zoosim replay: --checkers: %v\n", err)
-		return exitUsage
 	}
 	r, err := testbed.Replay(h, opts)
 	diverged := errors.Is(err, cluster.ErrDiverged)

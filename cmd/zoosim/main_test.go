@@ -23,6 +23,7 @@ func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
 		{"run", "--duration", "-1s"}, {"run", "extra"}, {"run", "--scenario", "/does/not/exist.json"},
 		{"run", "--scenario", bad}, {"run", "--checkers", "linearisable"},
 		{"replay"}, {"replay", "/does/not/exist.jsonl"}, {"replay", notHistory}, {"replay", "a", "b"},
+		{"check"}, {"check", "/does/not/exist.jsonl"}, {"check", notHistory}, {"check", "--checkers", "x", notHistory},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != exitUsage {
@@ -74,5 +75,9 @@ func TestViolationIsSavedAndReplays(t *testing.T) {
 	}
 	if hash == nil || !strings.Contains(r.String(), "reproduced: trace hash "+hash[1]) || !strings.Contains(r.String(), "zxid-order     FAIL") {
 		t.Fatalf("replay did not reproduce the run's trace and violation:\n%s\nrun:\n%s", r.String(), a.String())
+	}
+	var c bytes.Buffer
+	if code := run([]string{"check", m[1]}, &c, &errb); code != exitViolation || !strings.Contains(c.String(), "zxid-order     FAIL") {
+		t.Fatalf("check exit %d, want %d and the zxid-order violation:\n%s%s", code, exitViolation, c.String(), errb.String())
 	}
 }
