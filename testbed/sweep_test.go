@@ -13,7 +13,7 @@ import (
 // zero inconclusive verdicts. A fast set by default; -testbed.seeds=N or ZOOSIM_SWEEP=N for the
 // long sweep. A failing seed is saved under testdata/failures with the command that replays it.
 func TestSweepDefault(t *testing.T) {
-	sweep(t, "sweep", cluster.SweepScenario(), sweepSeeds(t, 24))
+	sweep(t, "sweep", cluster.SweepScenario(), sweepSeeds(t, 40))
 }
 
 // TestSweepSwarm is the same over swarm scenarios: each seed draws the cluster size, the
@@ -21,7 +21,7 @@ func TestSweepDefault(t *testing.T) {
 func TestSweepSwarm(t *testing.T) {
 	sc := cluster.SweepScenario()
 	sc.Swarm = true
-	sweep(t, "swarm", sc, sweepSeeds(t, 16))
+	sweep(t, "swarm", sc, sweepSeeds(t, 24))
 }
 
 func sweep(t *testing.T, name string, sc cluster.Scenario, seeds int) {
