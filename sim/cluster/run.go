@@ -27,6 +27,11 @@ type RunOptions struct {
 	// CheckpointEvery is how often the history samples the trace hash, for locating where a
 	// replay diverged; 0 means every 100 ms of virtual time.
 	CheckpointEvery time.Duration
+	// Progress, if not nil, is told how far the phases have gone in virtual time: done of
+	// total, total being the safety phase plus the liveness bound. It is called from the event
+	// loop between events, at most once per 1% of total and once at the end (done == total),
+	// and must not touch the world; it changes nothing in the run or its trace.
+	Progress func(done, total time.Duration)
 
 	// noRecord runs without the client and server observers and without checkpoints: the test
 	// that recording leaves the trace alone compares such a run with a recorded one.
@@ -192,21 +197,47 @@ func (r *runner) run(sched []FaultSpec) *histories.History {
 		}
 	}
 	r.inj.schedule(sched, t0)
+	progress := r.progress(t0, time.Duration(sc.Safety)+bound)
+	w.RunWhile(progress, t0.Add(time.Duration(sc.Safety)))
 	w.RunUntil(t0.Add(time.Duration(sc.Safety)))
 
 	// The liveness phase.
 	r.inj.healAll()
 	r.healed = true
 	healed := w.Now()
+	w.RunWhile(progress, healed.Add(time.Duration(sc.Cooldown)))
 	w.RunUntil(healed.Add(time.Duration(sc.Cooldown)))
 	r.stopping = true
 	live := histories.Liveness{Healed: histories.Time(healed), At: histories.Never}
-	if w.RunWhile(func() bool { return !r.converged() }, healed.Add(bound)) {
+	if w.RunWhile(func() bool { return progress() && !r.converged() }, healed.Add(bound)) {
 		live.Pending = r.pendingReport()
 	} else {
 		live.Converged, live.At = true, r.now()
 	}
+	if r.opts.Progress != nil {
+		total := time.Duration(sc.Safety) + bound
+		r.opts.Progress(total, total)
+	}
 	return r.finish(live)
+}
+
+// progress returns a RunWhile condition that always holds and tells RunOptions.Progress how far
+// the phases that began at t0 have gone, once per 1% of total. Being a condition it runs between
+// events and adds none, so the run and its trace are the same with or without it.
+func (r *runner) progress(t0 sim.Time, total time.Duration) func() bool {
+	report := r.opts.Progress
+	if report == nil {
+		return func() bool { return true }
+	}
+	step := max(total/100, time.Millisecond)
+	var next time.Duration
+	return func() bool {
+		if done := r.w.Now().Sub(t0); done >= next {
+			report(min(done, total), total)
+			next = (done/step + 1) * step
+		}
+		return true
+	}
 }
 
 // setup creates the workloads' skeleton with a client of its own (the history's client 0),
