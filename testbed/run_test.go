@@ -162,3 +162,25 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestOutcome(t *testing.T) {
+	sc := smallScenario()
+	sc.Variants = []zab.Variant{zab.ReadFromUncommitted}
+	r, err := Run(sc, 3, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := r.Outcome()
+	if o.OK() || o.Status != "FAIL" || len(o.Failing) == 0 || o.First == "" {
+		t.Fatalf("a failing run summarized as %+v", o)
+	}
+	if o.Seed != 3 || o.Servers != 3 || o.Clients != 4 || o.Ops != len(r.History.Ops) || o.TraceHash != r.History.Header.TraceHash {
+		t.Fatalf("outcome %+v does not describe the run", o)
+	}
+	if o.Converged && (o.Recovery <= 0 || o.Recovery > time.Duration(sc.Liveness).Seconds()) {
+		t.Fatalf("recovery %vs outside (0, liveness]", o.Recovery)
+	}
+	if o.ElectionMax <= 0 {
+		t.Fatalf("no election measured: %+v", o)
+	}
+}
