@@ -86,13 +86,14 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		dir = filepath.Join(os.TempDir(), "zoosim-failures")
 	}
 	if dir != "" {
-		path, err := testbed.Save(dir, r)
+		folder, err := saveRun(dir, r)
 		if err != nil {
 			fmt.Fprintf(stderr, "zoosim run: %v\n", err)
 			return exitUsage
 		}
-		fmt.Fprintf(stdout, "history: %s\nreplay the history: %s\n", path, testbed.ReplayCommand(path))
-		fmt.Fprintf(stdout, "judge it without re-running: %s\n", testbed.CheckCommand(path))
+		path := filepath.Join(folder, testbed.HistoryFile)
+		fmt.Fprintf(stdout, "run folder: %s\nhistory: %s\nreplay the history: %s\n", folder, path, testbed.ReplayCommand(folder))
+		fmt.Fprintf(stdout, "judge it without re-running: %s\n", testbed.CheckCommand(folder))
 	}
 	// Wall time goes to stderr: stdout is a function of the seed and the scenario.
 	fmt.Fprintf(stderr, "wall time %.2fs (%.0fx virtual time)\n", wall.Seconds(), time.Duration(h.Header.End).Seconds()/wall.Seconds())
