@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"zoosim/histories"
 	"zoosim/models"
@@ -19,8 +20,15 @@ type Options struct {
 	Commit string
 	// Trace, if not nil, receives the kernel's trace (cluster.RunOptions.Trace).
 	Trace io.Writer
+	// Progress, if not nil, follows the run in virtual time (cluster.RunOptions.Progress).
+	Progress func(done, total time.Duration)
 	// Check chooses and tunes the checkers.
 	Check CheckOptions
+}
+
+// runOptions are the cluster.RunOptions of a run with these options.
+func (o Options) runOptions(commit string) cluster.RunOptions {
+	return cluster.RunOptions{Commit: commit, Trace: o.Trace, Progress: o.Progress}
 }
 
 // Result is one run and its verdicts.
@@ -81,7 +89,7 @@ func Run(sc cluster.Scenario, seed uint64, opts Options) (*Result, error) {
 	if commit == "" {
 		commit = Commit()
 	}
-	h, err := cluster.Run(sc, seed, cluster.RunOptions{Commit: commit, Trace: opts.Trace})
+	h, err := cluster.Run(sc, seed, opts.runOptions(commit))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +103,7 @@ func Replay(h *histories.History, opts Options) (*Result, error) {
 	if err := opts.Check.Validate(); err != nil {
 		return nil, err
 	}
-	got, err := cluster.Replay(h, cluster.RunOptions{Commit: opts.Commit, Trace: opts.Trace})
+	got, err := cluster.Replay(h, opts.runOptions(opts.Commit))
 	if got == nil {
 		return nil, err
 	}

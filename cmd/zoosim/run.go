@@ -68,8 +68,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "zoosim run seed=%d scenario=%s\n", f.seed, sc.JSON())
+	var done func()
+	opts.Progress, done = virtualProgress(stderr)
 	start := time.Now()
 	r, err := testbed.Run(sc, f.seed, opts)
+	done()
 	if err != nil {
 		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
 		return exitUsage
