@@ -141,8 +141,8 @@ func Save(dir string, r *Result) (string, error) {
 	base := filepath.Join(dir, fmt.Sprintf("seed-%d", r.Seed))
 	folder := base
 	for n := 2; ; n++ {
-		if _, err := os.Stat(filepath.Join(folder, HistoryFile)); errors.Is(err, os.ErrNotExist) {
-			break
+		if _, err := os.Stat(filepath.Join(folder, HistoryFile)); err != nil {
+			break // free, or unusable: MkdirAll or Create says why
 		}
 		folder = fmt.Sprintf("%s.%d", base, n)
 	}

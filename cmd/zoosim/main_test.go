@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"zoosim/testbed"
 )
 
 func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
@@ -22,6 +25,7 @@ func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
 		nil, {"sweep-all"}, {"run", "--seed", "x"}, {"run", "--servers", "0"}, {"run", "--variant", "bogus"},
 		{"run", "--duration", "-1s"}, {"run", "extra"}, {"run", "--scenario", "/does/not/exist.json"},
 		{"run", "--scenario", bad}, {"run", "--checkers", "linearisable"},
+		{"run", "--faults", "crash,meteor"}, {"run", "--faults", ","}, {"run", "--liveness", "0s"},
 		{"replay"}, {"replay", "/does/not/exist.jsonl"}, {"replay", notHistory}, {"replay", "a", "b"},
 		{"check"}, {"check", "/does/not/exist.jsonl"}, {"check", notHistory}, {"check", "--checkers", "x", notHistory},
 	} {
@@ -37,17 +41,18 @@ func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
 
 // A short run passes its checks, and the same seed prints the same report (trace hash included).
 func TestShortRunIsCleanAndDeterministic(t *testing.T) {
-	args := []string{"run", "--seed", "7", "--servers", "3", "--clients", "4", "--duration", "3s"}
+	args := []string{"run", "--seed", "7", "--servers", "3", "--clients", "4", "--duration", "3s", "--out", t.TempDir()}
 	var a, b, errb bytes.Buffer
 	if code := run(args, &a, &errb); code != exitOK {
 		t.Fatalf("exit %d:\n%s%s", code, a.String(), errb.String())
 	}
 	run(args, &b, &errb)
-	if a.String() != b.String() {
+	folder := regexp.MustCompile(`(?m)^(run folder|replay the history): .*\n`)
+	if folder.ReplaceAllString(a.String(), "") != folder.ReplaceAllString(b.String(), "") {
 		t.Fatalf("same seed, different reports:\n%s\n---\n%s", a.String(), b.String())
 	}
 	for _, want := range []string{"zoosim run seed=7 scenario={", "trace hash: 0x", "status: pass",
-		"replay: go run ./cmd/zoosim run --seed 7 --servers 3 --clients 4 --duration 3s", "zxid-order", "linearizable"} {
+		"replay: go run ./cmd/zoosim run --seed 7 --clients 4 --duration 3s --servers 3", "zxid-order", "linearizable"} {
 		if !strings.Contains(a.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, a.String())
 		}
@@ -64,13 +69,13 @@ func TestViolationIsSavedAndReplays(t *testing.T) {
 	if code := run(args, &a, &errb); code != exitViolation {
 		t.Fatalf("exit %d, want %d:\n%s%s", code, exitViolation, a.String(), errb.String())
 	}
-	m := regexp.MustCompile(`(?m)^history: (.*)$`).FindStringSubmatch(a.String())
+	m := regexp.MustCompile(`(?m)^run folder: (.*)$`).FindStringSubmatch(a.String())
 	if m == nil {
 		t.Fatalf("no history saved:\n%s", a.String())
 	}
 	hash := regexp.MustCompile(`(?m)^trace hash: (0x[0-9a-f]+)$`).FindStringSubmatch(a.String())
 	var r bytes.Buffer
-	if code := run([]string{"replay", "--checkers", "zxid-order", filepath.Dir(m[1])}, &r, &errb); code != exitViolation {
+	if code := run([]string{"replay", "--checkers", "zxid-order", m[1]}, &r, &errb); code != exitViolation {
 		t.Fatalf("replay exit %d, want %d:\n%s%s", code, exitViolation, r.String(), errb.String())
 	}
 	if hash == nil || !strings.Contains(r.String(), "reproduced: trace hash "+hash[1]) || !strings.Contains(r.String(), "zxid-order     FAIL") {
@@ -79,5 +84,22 @@ func TestViolationIsSavedAndReplays(t *testing.T) {
 	var c bytes.Buffer
 	if code := run([]string{"check", m[1]}, &c, &errb); code != exitViolation || !strings.Contains(c.String(), "zxid-order     FAIL") {
 		t.Fatalf("check exit %d, want %d and the zxid-order violation:\n%s%s", code, exitViolation, c.String(), errb.String())
+	}
+}
+
+// --json prints one object with the verdicts, and --faults none runs without faults.
+func TestRunJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	args := []string{"run", "--seed", "2", "--servers", "3", "--clients", "3", "--duration", "2s", "--faults", "none", "--json", "--out", t.TempDir()}
+	if code := run(args, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d:\n%s%s", code, out.String(), errb.String())
+	}
+	var got runJSON
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
+	}
+	if got.Seed != 2 || got.Status != "pass" || len(got.Verdicts) != len(testbed.Checkers()) || got.Outcome.Faults != 0 || got.Folder == "" ||
+		!strings.Contains(got.Replay, "--faults none") {
+		t.Fatalf("unexpected report: %+v", got)
 	}
 }

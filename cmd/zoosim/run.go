@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -10,9 +11,7 @@ import (
 	"time"
 
 	"zoosim/models"
-	"zoosim/sim/cluster"
 	"zoosim/testbed"
-	"zoosim/zab"
 )
 
 func init() {
@@ -20,33 +19,16 @@ func init() {
 		usage: "run [--seed N] [--scenario FILE] [--servers N] [--clients N] [--duration D] [--variant V] [--swarm] [--checkers C] [--out DIR]"})
 }
 
-// runFlags are `zoosim run`'s flags; a flag left unset keeps the scenario's value.
-type runFlags struct {
-	seed     uint64
-	scenario string
-	servers  int
-	clients  int
-	duration time.Duration
-	variant  string
-	swarm    bool
-	checkers string
-	out      string
-}
-
-// runCommand is `zoosim run`: one run, judged by every checker.
+// runCommand is `zoosim run`: one run, judged by every checker. stdout is a function of the seed,
+// the scenario and the commit (wall time goes to stderr), so two runs can be diffed.
 func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoosim run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	f := runFlags{seed: 1}
-	fs.Uint64Var(&f.seed, "seed", f.seed, "the run's seed")
-	fs.StringVar(&f.scenario, "scenario", "", "a scenario file (JSON; fields it leaves out keep the default scenario's)")
-	fs.IntVar(&f.servers, "servers", 0, "servers in the ensemble")
-	fs.IntVar(&f.clients, "clients", 0, "client workloads")
-	fs.DurationVar(&f.duration, "duration", 0, "the safety phase: how long workloads run under faults")
-	fs.StringVar(&f.variant, "variant", "", "comma-separated protocol variants (zab.Variants)")
-	fs.BoolVar(&f.swarm, "swarm", false, "draw the scenario itself from the seed")
-	fs.StringVar(&f.checkers, "checkers", "", "comma-separated checkers to run (default all)")
-	fs.StringVar(&f.out, "out", "", "save the run's history in this folder (a failing run is saved anyway)")
+	scf := addScenarioFlags(fs)
+	seed := fs.Uint64("seed", 1, "the run's seed")
+	checkers := fs.String("checkers", "", "comma-separated checkers to run (default all)")
+	out := fs.String("out", filepath.Join(os.TempDir(), "zoosim", "runs"), "where the run folder goes (a seed-N folder inside it)")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of the text report")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "zoosim run: %v (%s)\n", err, usage())
 		return exitUsage
@@ -55,110 +37,113 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zoosim run: unexpected argument %q (%s)\n", fs.Arg(0), usage())
 		return exitUsage
 	}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	sc, err := f.buildScenario(set)
+	sc, err := scf.scenario()
 	if err != nil {
 		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
 		return exitUsage
 	}
-	opts := testbed.Options{Check: testbed.CheckOptions{Only: splitList(f.checkers)}}
+	opts := testbed.Options{Check: testbed.CheckOptions{Only: splitList(*checkers)}}
 	if err := opts.Check.Validate(); err != nil {
 		fmt.Fprintf(stderr, "zoosim run: --checkers: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "zoosim run seed=%d scenario=%s\n", f.seed, sc.JSON())
+	replay := append([]string{"go run ./cmd/zoosim run", fmt.Sprintf("--seed %d", *seed)}, scf.args()...)
+	if *checkers != "" {
+		replay = append(replay, "--checkers "+shellWord(*checkers))
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "zoosim run seed=%d scenario=%s\n", *seed, sc.JSON())
+	}
 	var done func()
 	opts.Progress, done = virtualProgress(stderr)
 	start := time.Now()
-	r, err := testbed.Run(sc, f.seed, opts)
+	r, err := testbed.Run(sc, *seed, opts)
 	done()
 	if err != nil {
 		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
 		return exitUsage
 	}
 	wall := time.Since(start)
-	h := r.History
-	fmt.Fprintf(stdout, "%d ops, %d faults, %s simulated\n", len(h.Ops), len(h.Faults), models.FormatTime(h.Header.End))
-	fmt.Fprint(stdout, r.Table())
-	fmt.Fprintf(stdout, "status: %s\n", r.Status())
-	fmt.Fprintf(stdout, "trace hash: %#016x\n", h.Header.TraceHash)
-	fmt.Fprintf(stdout, "replay: go run ./cmd/zoosim run %s\n", f.replayArgs(set))
-	dir := f.out
-	if dir == "" && !r.OK() {
-		dir = filepath.Join(os.TempDir(), "zoosim-failures")
+	folder, err := saveRun(*out, r)
+	if err != nil {
+		fmt.Fprintf(stderr, "zoosim run: %v\n", err)
+		return exitUsage
 	}
-	if dir != "" {
-		folder, err := saveRun(dir, r)
-		if err != nil {
+	if *asJSON {
+		if err := writeJSON(stdout, runReport(r, strings.Join(replay, " "), folder)); err != nil {
 			fmt.Fprintf(stderr, "zoosim run: %v\n", err)
 			return exitUsage
 		}
-		path := filepath.Join(folder, testbed.HistoryFile)
-		fmt.Fprintf(stdout, "run folder: %s\nhistory: %s\nreplay the history: %s\n", folder, path, testbed.ReplayCommand(folder))
-		fmt.Fprintf(stdout, "judge it without re-running: %s\n", testbed.CheckCommand(folder))
+	} else {
+		h := r.History
+		fmt.Fprintf(stdout, "%d ops, %d faults, %s simulated\n", len(h.Ops), len(h.Faults), models.FormatTime(h.Header.End))
+		fmt.Fprint(stdout, r.Table())
+		fmt.Fprintf(stdout, "status: %s\n", r.Status())
+		fmt.Fprintf(stdout, "trace hash: %#016x\n", h.Header.TraceHash)
+		fmt.Fprintf(stdout, "replay: %s\n", strings.Join(replay, " "))
+		fmt.Fprintf(stdout, "run folder: %s\n", folder)
+		fmt.Fprintf(stdout, "replay the history: %s\n", testbed.ReplayCommand(folder))
 	}
 	// Wall time goes to stderr: stdout is a function of the seed and the scenario.
-	fmt.Fprintf(stderr, "wall time %.2fs (%.0fx virtual time)\n", wall.Seconds(), time.Duration(h.Header.End).Seconds()/wall.Seconds())
+	fmt.Fprintf(stderr, "wall time %.2fs (%.0fx virtual time)\n", wall.Seconds(), time.Duration(r.History.Header.End).Seconds()/wall.Seconds())
 	if !r.OK() {
 		return exitViolation
 	}
 	return exitOK
 }
 
-// buildScenario is the scenario file's (or the default), with the flags that were set applied.
-func (f runFlags) buildScenario(set map[string]bool) (cluster.Scenario, error) {
-	sc := cluster.DefaultScenario()
-	if f.scenario != "" {
-		data, err := os.ReadFile(f.scenario)
-		if err != nil {
-			return sc, fmt.Errorf("--scenario: %w", err)
-		}
-		if sc, err = cluster.ParseScenario(data); err != nil {
-			return sc, fmt.Errorf("--scenario %s: %w", f.scenario, err)
-		}
-	}
-	if set["servers"] {
-		sc.Servers = f.servers
-	}
-	if set["clients"] {
-		sc.Clients = f.clients
-	}
-	if set["duration"] {
-		sc.Safety = cluster.Duration(f.duration)
-	}
-	if set["swarm"] {
-		sc.Swarm = f.swarm
-	}
-	if set["variant"] {
-		vs, err := zab.ParseVariants(f.variant)
-		if err != nil {
-			return sc, fmt.Errorf("--variant: %w", err)
-		}
-		sc.Variants = vs
-	}
-	if err := sc.Validate(); err != nil {
-		return sc, err
-	}
-	return sc, nil
+// runJSON is `zoosim run --json`'s output.
+type runJSON struct {
+	Seed      uint64          `json:"seed"`
+	Scenario  json.RawMessage `json:"scenario"`
+	Commit    string          `json:"commit"`
+	Status    string          `json:"status"`
+	Verdicts  []verdictJSON   `json:"verdicts"`
+	Outcome   testbed.Outcome `json:"outcome"`
+	TraceHash string          `json:"trace_hash"`
+	Replay    string          `json:"replay"`
+	Folder    string          `json:"folder"`
 }
 
-// replayArgs are the flags that reproduce this run.
-func (f runFlags) replayArgs(set map[string]bool) string {
-	args := []string{fmt.Sprintf("--seed %d", f.seed)}
-	add := func(name, value string) {
-		if set[name] {
-			args = append(args, fmt.Sprintf("--%s %s", name, value))
+// verdictJSON is one checker's verdict in JSON output.
+type verdictJSON struct {
+	Checker    string             `json:"checker"`
+	Status     string             `json:"status"`
+	Summary    string             `json:"summary"`
+	Total      int                `json:"violations"`
+	Violations []string           `json:"first_violations,omitempty"`
+	Metrics    map[string]float64 `json:"metrics,omitempty"`
+}
+
+func verdictsJSON(vs []models.Verdict) []verdictJSON {
+	out := make([]verdictJSON, len(vs))
+	for i, v := range vs {
+		out[i] = verdictJSON{Checker: v.Checker, Status: v.Status.String(), Summary: v.Summary, Total: v.Total}
+		for _, x := range v.Violations {
+			out[i].Violations = append(out[i].Violations, x.String())
+		}
+		if len(v.Metrics) > 0 {
+			out[i].Metrics = map[string]float64{}
+			for _, m := range v.Metrics {
+				out[i].Metrics[m.Name] = m.Value
+			}
 		}
 	}
-	add("scenario", f.scenario)
-	add("servers", fmt.Sprint(f.servers))
-	add("clients", fmt.Sprint(f.clients))
-	add("duration", f.duration.String())
-	add("variant", f.variant)
-	if set["swarm"] {
-		args = append(args, fmt.Sprintf("--swarm=%v", f.swarm))
-	}
-	add("checkers", f.checkers)
-	return strings.Join(args, " ")
+	return out
+}
+
+func runReport(r *testbed.Result, replay, folder string) runJSON {
+	h := r.History
+	o := r.Outcome()
+	o.Folder = folder
+	return runJSON{Seed: r.Seed, Scenario: h.Header.Scenario, Commit: h.Header.Commit, Status: r.Status().String(),
+		Verdicts: verdictsJSON(r.Verdicts), Outcome: o, TraceHash: fmt.Sprintf("%#016x", h.Header.TraceHash),
+		Replay: replay, Folder: folder}
+}
+
+// writeJSON writes v as indented JSON and a newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"zoosim/histories"
+	"zoosim/sim/cluster"
+	"zoosim/zab"
+)
+
+// scenarioFlags are the flags that choose a scenario, shared by every command that runs one
+// (run, sweep, compare): a scenario file or the default, then the flags that were set on top.
+type scenarioFlags struct {
+	fs       *flag.FlagSet
+	file     string
+	servers  int
+	clients  int
+	safety   time.Duration
+	liveness time.Duration
+	faults   string
+	variant  string
+	swarm    bool
+}
+
+// addScenarioFlags defines the scenario flags on fs.
+func addScenarioFlags(fs *flag.FlagSet) *scenarioFlags {
+	f := &scenarioFlags{fs: fs}
+	fs.StringVar(&f.file, "scenario", "", "a scenario file (JSON; fields it leaves out keep the default scenario's)")
+	fs.IntVar(&f.servers, "servers", 0, "servers in the ensemble")
+	fs.IntVar(&f.clients, "clients", 0, "client workloads")
+	fs.DurationVar(&f.safety, "duration", 0, "the safety phase: how long workloads run under faults")
+	fs.DurationVar(&f.liveness, "liveness", 0, "the bound on convergence after every fault is healed")
+	fs.StringVar(&f.faults, "faults", "", `comma-separated fault kinds to draw, equally weighted ("none" for no faults; see cluster.FaultKinds)`)
+	fs.StringVar(&f.variant, "variant", "", "comma-separated protocol variants (zab.Variants; \"\" is the correct protocol)")
+	fs.BoolVar(&f.swarm, "swarm", false, "draw the scenario itself from the seed")
+	return f
+}
+
+// set reports whether the named flag was given.
+func (f *scenarioFlags) set(name string) bool {
+	given := false
+	f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
+	return given
+}
+
+// scenario is the scenario file's (or cluster.DefaultScenario), with the flags that were given
+// applied, validated. Errors are one line naming the flag.
+func (f *scenarioFlags) scenario() (cluster.Scenario, error) {
+	sc := cluster.DefaultScenario()
+	if f.file != "" {
+		data, err := os.ReadFile(f.file)
+		if err != nil {
+			return sc, fmt.Errorf("--scenario: %w", err)
+		}
+		if sc, err = cluster.ParseScenario(data); err != nil {
+			return sc, fmt.Errorf("--scenario %s: %w", f.file, err)
+		}
+	}
+	if f.set("servers") {
+		sc.Servers = f.servers
+	}
+	if f.set("clients") {
+		sc.Clients = f.clients
+	}
+	if f.set("duration") {
+		sc.Safety = cluster.Duration(f.safety)
+	}
+	if f.set("liveness") {
+		sc.Liveness = cluster.Duration(f.liveness)
+	}
+	if f.set("swarm") {
+		sc.Swarm = f.swarm
+	}
+	if f.set("faults") {
+		weights, err := parseFaultKinds(f.faults)
+		if err != nil {
+			return sc, err
+		}
+		sc.Faults.Weights = weights
+	}
+	if f.set("variant") {
+		vs, err := zab.ParseVariants(f.variant)
+		if err != nil {
+			return sc, fmt.Errorf("--variant: %w", err)
+		}
+		sc.Variants = vs
+	}
+	if err := sc.Validate(); err != nil {
+		return sc, err
+	}
+	return sc, nil
+}
+
+// parseFaultKinds reads --faults: kinds drawn with equal weights, or "none".
+func parseFaultKinds(s string) (cluster.FaultWeights, error) {
+	weights := cluster.FaultWeights{}
+	if strings.TrimSpace(s) == "none" {
+		return weights, nil
+	}
+	known := cluster.FaultKinds()
+	for _, k := range splitList(s) {
+		kind := histories.FaultKind(k)
+		if !slices.Contains(known, kind) {
+			names := make([]string, len(known))
+			for i, k := range known {
+				names[i] = string(k)
+			}
+			return nil, fmt.Errorf("--faults: unknown fault kind %q (known: %s, or none)", k, strings.Join(names, ", "))
+		}
+		weights[kind] = 1
+	}
+	if len(weights) == 0 {
+		return nil, fmt.Errorf(`--faults: no fault kind given (use "none" for no faults)`)
+	}
+	return weights, nil
+}
+
+// args are the given scenario flags again, for a command line that reproduces the run.
+func (f *scenarioFlags) args() []string {
+	var out []string
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "scenario", "servers", "clients", "duration", "liveness", "faults", "variant":
+			out = append(out, fmt.Sprintf("--%s %s", fl.Name, shellWord(fl.Value.String())))
+		case "swarm":
+			out = append(out, "--swarm="+fl.Value.String())
+		}
+	})
+	return out
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
