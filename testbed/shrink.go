@@ -332,7 +332,7 @@ func (s *shrinker) faults() {
 		chunks := split(len(sched), n)
 		reduced := false
 		for _, c := range chunks {
-			if s.try(ShrinkStageFaults, fmt.Sprintf("keep faults %d to %d of %d", c[0]+1, c[1], len(sched)),
+			if s.try(ShrinkStageFaults, fmt.Sprintf("keep %s of %d", faultRange(c), len(sched)),
 				s.withSchedule(slices.Clone(sched[c[0]:c[1]]))) {
 				n, reduced = 2, true
 				break
@@ -341,7 +341,7 @@ func (s *shrinker) faults() {
 		if !reduced && n > 2 {
 			for _, c := range chunks {
 				rest := slices.Concat(sched[:c[0]], sched[c[1]:])
-				if s.try(ShrinkStageFaults, fmt.Sprintf("remove faults %d to %d of %d", c[0]+1, c[1], len(sched)), s.withSchedule(rest)) {
+				if s.try(ShrinkStageFaults, fmt.Sprintf("remove %s of %d", faultRange(c), len(sched)), s.withSchedule(rest)) {
 					n, reduced = max(n-1, 2), true
 					break
 				}
@@ -368,6 +368,14 @@ func split(length, n int) [][2]int {
 	return out
 }
 
+// faultRange names a chunk of the schedule, 1-based: "fault 3" or "faults 3 to 5".
+func faultRange(c [2]int) string {
+	if c[1]-c[0] == 1 {
+		return fmt.Sprintf("fault %d", c[1])
+	}
+	return fmt.Sprintf("faults %d to %d", c[0]+1, c[1])
+}
+
 // Resolutions of the timing steps: a fault's start and length are not searched closer than
 // this (or a sixteenth of the value), the safety phase not closer than safetyResolution.
 const (
@@ -382,10 +390,21 @@ const (
 	minSafety = time.Second
 )
 
-// timing moves the whole schedule earlier (the faults keep their spacing, which a failure often
+// timing rounds the faults' times to the millisecond (a schedule a person can read and edit),
+// moves the whole schedule earlier (the faults keep their spacing, which a failure often
 // needs), then shortens each remaining fault (its For) and moves it earlier (its At), one at a
 // time.
 func (s *shrinker) timing() {
+	rounded := slices.Clone(s.cur.Faults.Schedule)
+	for i := range rounded {
+		rounded[i].At -= rounded[i].At % cluster.Duration(time.Millisecond)
+		if f := rounded[i].For % cluster.Duration(time.Millisecond); f != 0 && rounded[i].For > f {
+			rounded[i].For -= f
+		}
+	}
+	if !slices.EqualFunc(rounded, s.cur.Faults.Schedule, func(a, b cluster.FaultSpec) bool { return a.At == b.At && a.For == b.For }) {
+		s.try(ShrinkStageTiming, "every fault's times to the millisecond", s.withSchedule(rounded))
+	}
 	if len(s.cur.Faults.Schedule) > 0 {
 		first := slices.MinFunc(s.cur.Faults.Schedule, func(a, b cluster.FaultSpec) int { return int(a.At - b.At) }).At
 		reduce(time.Duration(first), 0, timingResolution, time.Millisecond, func(d time.Duration) bool {
