@@ -2,16 +2,23 @@
 // clients saw against ZooKeeper's contract.
 //
 //	zoosim run [flags]        one seeded run of a scenario, judged by every checker
+//	zoosim sweep [flags]      a seed range on all cores (or one shard of it), failing seeds kept
+//	zoosim merge DIR...       join the results of a sweep's shards
 //	zoosim replay PATH        re-run a saved history (a file or a run folder): same trace hash?
 //	                          then judge it again
 //	zoosim check PATH         judge a saved history as it is, without running anything
+//	zoosim shrink PATH        the smallest fault schedule and workload that still fail
+//	zoosim compare A B...     variants or scenario files on the same seeds, side by side
+//	zoosim report DIR         rebuild a run folder's report
+//	zoosim variants           the protocol variants and the rule each breaks
 //
 // `zoosim run` with no flags runs the embedded default scenario (cluster.DefaultScenario: 5
 // servers, 20 clients, every workload, faults on, 60 simulated seconds, seed 1). It prints the
-// seed and the whole scenario first, then each checker's verdict, the trace hash, and the
-// command that replays the run; a run that did not pass is saved as a history file whose replay
-// command is printed too. Exit codes: 0 every check holds, 1 a violation (or a verdict that
-// could not decide, or a replay that diverged), 2 bad usage or input.
+// seed and the whole scenario first, a progress bar in virtual time (on a terminal), then each
+// checker's verdict, the trace hash, the command that replays the run, and the run folder.
+// Exit codes, for every command: 0 every check holds, 1 a violation (or a verdict that could
+// not decide, or a replay that diverged), 2 bad usage or input, with one line saying what is
+// wrong.
 //
 // Each command lives in its own file and adds itself to the command table (register).
 package main
