@@ -12,6 +12,11 @@ import (
 type Recorder struct {
 	h   History
 	seq Seq
+	// ops holds the ops recorded so far in chunks of opChunk; Finish joins them into h.Ops.
+	// A run records thousands of ops of several hundred bytes each: growing one slice would
+	// copy (and have the collector scan) several times the final size.
+	ops  [][]Op
+	nOps int
 	// pending finds the op a return completes: (client, xid) → index in h.Ops.
 	pending map[pendingKey]int
 	// checkpoints: every CheckpointEvery of virtual time, the next record also samples the
@@ -55,11 +60,34 @@ func (r *Recorder) tick(now Time) Seq {
 // Invoke records that client issued req as xid under session. req is copied: the caller may
 // reuse it. It returns the op's ID.
 func (r *Recorder) Invoke(now Time, client int, session tree.SessionID, xid int32, req *tree.Request) int {
-	id := len(r.h.Ops)
-	r.h.Ops = append(r.h.Ops, Op{ID: id, Client: client, Session: session, Xid: xid, Req: cloneRequest(req),
+	id := r.nOps
+	if id%opChunk == 0 {
+		r.ops = append(r.ops, make([]Op, 0, opChunk))
+	}
+	last := &r.ops[len(r.ops)-1]
+	*last = append(*last, Op{ID: id, Client: client, Session: session, Xid: xid, Req: cloneRequest(req),
 		Invoke: now, InvokeSeq: r.tick(now), Return: Never, Outcome: Unknown, Server: -1})
+	r.nOps++
 	r.pending[pendingKey{client, xid}] = id
 	return id
+}
+
+// opChunk is how many ops one chunk of Recorder.ops holds.
+const opChunk = 512
+
+// op returns the recorded op id.
+func (r *Recorder) op(id int) *Op { return &r.ops[id/opChunk][id%opChunk] }
+
+// joinOps returns the ops recorded so far as one slice.
+func (r *Recorder) joinOps() []Op {
+	if r.nOps == 0 {
+		return nil
+	}
+	ops := make([]Op, 0, r.nOps)
+	for _, c := range r.ops {
+		ops = append(ops, c...)
+	}
+	return ops
 }
 
 // Return records that client's request xid completed. res is the server's result (nil without
@@ -72,7 +100,7 @@ func (r *Recorder) Return(now Time, client int, xid int32, err tree.Code, server
 		return false
 	}
 	delete(r.pending, k)
-	op := &r.h.Ops[id]
+	op := r.op(id)
 	op.Return, op.ReturnSeq = now, r.tick(now)
 	op.Err = err
 	switch {
@@ -154,14 +182,17 @@ func (r *Recorder) Apply(now Time, server, incarnation int, x *tree.Txn) {
 	}
 }
 
-// Ops returns the ops recorded so far (the slice is the recorder's: read, do not keep).
-func (r *Recorder) Ops() []Op { return r.h.Ops }
+// Ops returns a copy of the ops recorded so far, for reading (it copies them all: not for a
+// hot path).
+func (r *Recorder) Ops() []Op { return r.joinOps() }
 
 // Finish completes the history: the header fields known only at the end, and each server's
 // final state. The recorder must not be used afterwards.
 func (r *Recorder) Finish(end Time, events, traceHash uint64, final []Final) *History {
 	r.h.Header.End, r.h.Header.Events, r.h.Header.TraceHash = end, events, traceHash
 	r.h.Final = final
+	r.h.Ops = r.joinOps()
+	r.ops = nil
 	for i := range r.h.Ops {
 		r.h.Header.Clients = max(r.h.Header.Clients, r.h.Ops[i].Client+1)
 	}
