@@ -88,6 +88,9 @@ type incarnation struct {
 	// draining is set while drain runs: a store callback that runs inside Sync must not start a
 	// second drain; the running one picks up what it produced.
 	draining bool
+	// tripReady is the Ready that execute shows the tripwire: a copy in the incarnation, so that
+	// handing its address to the interface does not move every Ready to the heap.
+	tripReady zab.Ready
 	// scratch is the encode buffer for outgoing frames and log records: the kernel copies
 	// every message it is given, and the store copies every record into its file, so one
 	// buffer serves every send.
@@ -384,9 +387,14 @@ func (inc *incarnation) execute(rd zab.Ready) {
 	}
 	// A trigger may crash the node here, after the log writes and the sends but before the fsync
 	// (faults.go): the node is gone, so nothing more of the Ready runs.
-	if s.trips != nil && s.trips.afterSend(s, &rd) {
-		inc.dead = true
-		return
+	if s.trips != nil {
+		inc.tripReady = rd
+		tripped := s.trips.afterSend(s, &inc.tripReady)
+		inc.tripReady = zab.Ready{}
+		if tripped {
+			inc.dead = true
+			return
+		}
 	}
 	if !rd.Sync {
 		if len(rd.AfterSync) > 0 {
