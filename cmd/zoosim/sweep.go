@@ -20,6 +20,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"zoosim/models"
+	"zoosim/reports"
 	"zoosim/sim/cluster"
 	"zoosim/testbed"
 )
@@ -422,12 +423,14 @@ func (s *sweepSummary) print(w io.Writer, dir string) {
 	if dir != "" {
 		fmt.Fprintf(w, "outcomes: %s\n", filepath.Join(dir, outcomesFile))
 		fmt.Fprintf(w, "summary: %s\n", filepath.Join(dir, summaryFile))
+		fmt.Fprintf(w, "report: %s\n", filepath.Join(dir, reports.SweepFile))
 	}
 	fmt.Fprintf(w, "status: %s\n", s.status())
 }
 
-// writeSweepFolder writes outcomes.jsonl (one outcome a line, in seed order) and summary.json
-// into dir.
+// writeSweepFolder writes outcomes.jsonl (one outcome a line, in seed order), summary.json and
+// the sweep's report (reports.WriteSweep: recovery, election and violation plots, sweep.html
+// linking the failing seeds' run folders) into dir.
 func writeSweepFolder(dir string, outcomes []testbed.Outcome, sum *sweepSummary) error {
 	if err := writeFile(filepath.Join(dir, outcomesFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
@@ -440,7 +443,10 @@ func writeSweepFolder(dir string, outcomes []testbed.Outcome, sum *sweepSummary)
 	}); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, summaryFile), func(w io.Writer) error { return writeJSON(w, sum) })
+	if err := writeFile(filepath.Join(dir, summaryFile), func(w io.Writer) error { return writeJSON(w, sum) }); err != nil {
+		return err
+	}
+	return reports.WriteSweep(dir, outcomes)
 }
 
 // writeFile writes a file through a temporary sibling and a rename, so a killed sweep never

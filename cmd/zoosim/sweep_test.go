@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"zoosim/reports"
 	"zoosim/testbed"
 )
 
@@ -101,9 +102,11 @@ func TestSweepPassesAndWritesItsFolder(t *testing.T) {
 		s.Commit != testbed.Commit() || !bytes.Contains(s.Scenario, []byte(`"servers": 3`)) || len(s.Failing) != 0 {
 		t.Errorf("summary.json: %+v", s)
 	}
-	entries, _ := os.ReadDir(out)
-	if len(entries) != 2 {
-		t.Errorf("the sweep folder holds %d entries, want outcomes.jsonl and summary.json only", len(entries))
+	if _, err := os.Stat(filepath.Join(out, reports.SweepFile)); err != nil || !strings.Contains(text, "report: "+filepath.Join(out, reports.SweepFile)) {
+		t.Errorf("no sweep report written or named: %v", err)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(out, "seed-*")); len(kept) > 0 {
+		t.Errorf("a passing sweep kept run folders: %v", kept)
 	}
 }
 
@@ -211,6 +214,9 @@ func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
 		if !jsonEqual(t, got[i], want[i]) {
 			t.Errorf("seed %d: merged %+v\nunsharded %+v", want[i].Seed, got[i], want[i])
 		}
+	}
+	if _, err := os.Stat(filepath.Join(merged, reports.SweepFile)); err != nil {
+		t.Errorf("merge --out wrote no sweep report: %v", err)
 	}
 	s, w := readSummary(t, merged), readSummary(t, whole)
 	if s.Shard != nil || s.Runs != w.Runs || s.Failed != w.Failed || s.Expected != 6 || s.NotRun != 0 || len(s.Merged) != 2 ||
