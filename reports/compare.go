@@ -35,8 +35,10 @@ var ErrNoRuns = errors.New("reports: nothing to compare")
 
 // CheckerCounts counts one checker's verdicts over a label's runs.
 type CheckerCounts struct {
-	Checker                  string
-	Pass, Fail, Inconclusive int
+	Checker      string `json:"checker"`
+	Pass         int    `json:"pass"`
+	Fail         int    `json:"fail"`
+	Inconclusive int    `json:"inconclusive"`
 }
 
 // LabelSummary sums up one label's runs in a comparison.
