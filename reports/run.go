@@ -91,7 +91,11 @@ func WriteReport(dir string, r *testbed.Result, replay string) error {
 			if err := os.WriteFile(filepath.Join(dir, LinearizableFile), vis.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("reports: %w", err)
 			}
-			page.Porcupine = vis.String()
+			if vis.Len() <= maxEmbeddedVisualization {
+				page.Porcupine = vis.String()
+			} else {
+				page.PorcupineNote = fmt.Sprintf("Porcupine's visualization is too large to embed (%d MB): open %s.", vis.Len()>>20, LinearizableFile)
+			}
 		}
 	}
 	if err := writeTemplate(filepath.Join(dir, ReportFile), runTemplate, page); err != nil {
@@ -99,6 +103,10 @@ func WriteReport(dir string, r *testbed.Result, replay string) error {
 	}
 	return nil
 }
+
+// maxEmbeddedVisualization bounds the porcupine visualization report.html embeds; a larger one
+// (porcupine's HTML can explode, tooling.md 1.3) is only linked.
+const maxEmbeddedVisualization = 32 << 20
 
 // verdictsJSON is verdicts.json: the run's identity and each checker's verdict, with statuses
 // and times as words.
@@ -151,23 +159,23 @@ func writeVerdicts(w io.Writer, r *testbed.Result) error {
 
 // runPage is what report.html shows.
 type runPage struct {
-	Title, Status                     string
-	Seed                              uint64
-	Commit, TraceHash, End, Window    string
-	Events                            uint64
-	Ops, OK, Failed, Unknown, NoReply int
-	Servers, Clients, Faults          int
-	Liveness, Replay, Scenario        string
-	Verdicts                          []verdictView
-	Plots                             []figureView
-	Timeline                          figureView
-	FaultList                         []faultView
-	ClientFaults                      int
-	Porcupine, PorcupineNote          string
-	PlotNames                         []string
-	Files                             []string
-	LinearizableStatus                string
-	HasLinearizable                   bool
+	Title, Status                       string
+	Seed                                uint64
+	Commit, TraceHash, End, Window      string
+	Events                              uint64
+	Ops, OK, Failed, Unknown, NoReply   int
+	Servers, Clients, Processes, Faults int
+	Liveness, Replay, Scenario          string
+	Verdicts                            []verdictView
+	Plots                               []figureView
+	Timeline                            figureView
+	FaultList                           []faultView
+	ClientFaults                        int
+	Porcupine, PorcupineNote            string
+	PlotNames                           []string
+	Files                               []string
+	LinearizableStatus                  string
+	HasLinearizable                     bool
 }
 
 type verdictView struct {
@@ -189,7 +197,7 @@ func newRunPage(r *testbed.Result, d *runData, replay, scenario string, window t
 	p := &runPage{
 		Title: fmt.Sprintf("zoosim run seed %d", r.Seed), Status: r.Status().String(), Seed: r.Seed,
 		Commit: h.Header.Commit, TraceHash: fmt.Sprintf("%#016x", h.Header.TraceHash), Events: h.Header.Events,
-		End: models.FormatTime(h.Header.End), Window: window.String(), Servers: h.Header.Servers, Clients: h.Header.Clients,
+		End: models.FormatTime(h.Header.End), Window: window.String(), Servers: h.Header.Servers, Clients: r.Scenario.Clients, Processes: h.Header.Clients,
 		Faults: len(h.Faults), Replay: replay, Scenario: scenario, PlotNames: RunPlots(),
 		Files: []string{testbed.HistoryFile, ScenarioFile, VerdictsFile, MetricsFile},
 	}
@@ -266,7 +274,7 @@ var runTemplate = template.Must(template.New("report").Funcs(pageFuncs).Parse(`<
 <table>
 <tr><th>seed</th><td>{{.Seed}}</td><th>commit</th><td><code>{{.Commit}}</code></td></tr>
 <tr><th>trace hash</th><td><code>{{.TraceHash}}</code></td><th>kernel events</th><td class="num">{{.Events}}</td></tr>
-<tr><th>servers / clients</th><td>{{.Servers}} / {{.Clients}}</td><th>virtual time</th><td>{{.End}}</td></tr>
+<tr><th>ensemble</th><td>{{.Servers}} servers, {{.Clients}} clients ({{.Processes}} client processes, replacements included)</td><th>virtual time</th><td>{{.End}}</td></tr>
 <tr><th>ops</th><td colspan="3">{{.Ops}}: {{.OK}} ok, {{.Failed}} failed (an error reply), {{.Unknown}} unknown (the client's own error), {{.NoReply}} without a reply</td></tr>
 <tr><th>faults</th><td colspan="3">{{.Faults}} ({{.ClientFaults}} on clients)</td></tr>
 <tr><th>liveness</th><td colspan="3">{{.Liveness}}</td></tr>

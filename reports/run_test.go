@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"zoosim/histories"
 	"zoosim/sim/cluster"
 	"zoosim/testbed"
 )
@@ -194,5 +195,26 @@ func TestWriteRunFolderErrors(t *testing.T) {
 	err := WriteRunFolder(filepath.Join(file, "sub"), smallRun(t), "")
 	if err == nil || strings.Contains(err.Error(), "\n") {
 		t.Errorf("a folder under a file: error %v, want one line", err)
+	}
+}
+
+// Runs at the edges draw too: no ops at all; an op that never returned and a fault still on
+// when the run ended (only a failed run leaves one open).
+func TestReportOfEdgeCases(t *testing.T) {
+	empty := handResult(1, nil)
+	empty.History.Ops, empty.History.Faults = nil, nil
+	open := handResult(2, nil)
+	open.History.Faults = append(open.History.Faults, histories.Fault{ID: 2, Kind: histories.FaultPartition,
+		Groups: [][]int{{0}, {1, 2}}, Start: 2e9, StartSeq: 1000, End: histories.Never})
+	for _, r := range []*testbed.Result{empty, open} {
+		dir := t.TempDir()
+		if err := WriteRunFolder(dir, r, "replay"); err != nil {
+			t.Fatalf("seed %d: %v", r.Seed, err)
+		}
+		for _, name := range runFolderFiles() {
+			if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+				t.Errorf("seed %d: %s missing or empty (%v)", r.Seed, name, err)
+			}
+		}
 	}
 }
