@@ -12,11 +12,12 @@ import (
 type Recorder struct {
 	h   History
 	seq Seq
-	// ops holds the ops recorded so far in chunks of opChunk; Finish joins them into h.Ops.
-	// A run records thousands of ops of several hundred bytes each: growing one slice would
-	// copy (and have the collector scan) several times the final size.
-	ops  [][]Op
-	nOps int
+	// ops, applied (per server) and events hold those records until Finish joins them into h.
+	// A run records thousands of each, ops of several hundred bytes: growing one slice would
+	// allocate, clear, copy and have the collector scan several times the final size.
+	ops     chunked[Op]
+	applied []chunked[Applied]
+	events  chunked[Event]
 	// pending finds the op a return completes: (client, xid) → index in h.Ops.
 	pending map[pendingKey]int
 	// checkpoints: every CheckpointEvery of virtual time, the next record also samples the
@@ -42,7 +43,7 @@ func NewRecorder(h Header, servers int, every Time, sample func() (events, hash 
 	h.Servers = servers
 	r := &Recorder{pending: map[pendingKey]int{}, every: every, sample: sample}
 	r.h.Header = h
-	r.h.Applied = make([][]Applied, servers)
+	r.applied = make([]chunked[Applied], servers)
 	return r
 }
 
@@ -60,34 +61,11 @@ func (r *Recorder) tick(now Time) Seq {
 // Invoke records that client issued req as xid under session. req is copied: the caller may
 // reuse it. It returns the op's ID.
 func (r *Recorder) Invoke(now Time, client int, session tree.SessionID, xid int32, req *tree.Request) int {
-	id := r.nOps
-	if id%opChunk == 0 {
-		r.ops = append(r.ops, make([]Op, 0, opChunk))
-	}
-	last := &r.ops[len(r.ops)-1]
-	*last = append(*last, Op{ID: id, Client: client, Session: session, Xid: xid, Req: cloneRequest(req),
-		Invoke: now, InvokeSeq: r.tick(now), Return: Never, Outcome: Unknown, Server: -1})
-	r.nOps++
+	id := r.ops.n
+	*r.ops.add() = Op{ID: id, Client: client, Session: session, Xid: xid, Req: cloneRequest(req),
+		Invoke: now, InvokeSeq: r.tick(now), Return: Never, Outcome: Unknown, Server: -1}
 	r.pending[pendingKey{client, xid}] = id
 	return id
-}
-
-// opChunk is how many ops one chunk of Recorder.ops holds.
-const opChunk = 512
-
-// op returns the recorded op id.
-func (r *Recorder) op(id int) *Op { return &r.ops[id/opChunk][id%opChunk] }
-
-// joinOps returns the ops recorded so far as one slice.
-func (r *Recorder) joinOps() []Op {
-	if r.nOps == 0 {
-		return nil
-	}
-	ops := make([]Op, 0, r.nOps)
-	for _, c := range r.ops {
-		ops = append(ops, c...)
-	}
-	return ops
 }
 
 // Return records that client's request xid completed. res is the server's result (nil without
@@ -100,7 +78,7 @@ func (r *Recorder) Return(now Time, client int, xid int32, err tree.Code, server
 		return false
 	}
 	delete(r.pending, k)
-	op := r.op(id)
+	op := r.ops.at(id)
 	op.Return, op.ReturnSeq = now, r.tick(now)
 	op.Err = err
 	switch {
@@ -117,7 +95,7 @@ func (r *Recorder) Return(now Time, client int, xid int32, err tree.Code, server
 // Event records a watch or session event delivered to a client; Seq and Time are set here.
 func (r *Recorder) Event(now Time, e Event) {
 	e.Time, e.Seq = now, r.tick(now)
-	r.h.Events = append(r.h.Events, e)
+	*r.events.add() = e
 }
 
 // FaultStart records the start of a fault and returns its ID for FaultEnd.
@@ -159,7 +137,7 @@ func (r *Recorder) Server(now Time, e ServerEvent) {
 // zxid joins the committed log; x must not be modified afterwards (zab never reuses the txns
 // its Ready reports).
 func (r *Recorder) Apply(now Time, server, incarnation int, x *tree.Txn) {
-	r.h.Applied[server] = append(r.h.Applied[server], Applied{Zxid: x.Zxid, Incarnation: incarnation, Time: now, Seq: r.tick(now),
+	*r.applied[server].add() = (Applied{Zxid: x.Zxid, Incarnation: incarnation, Time: now, Seq: r.tick(now),
 		Type: x.Type, Session: x.Session, Cxid: x.Cxid, Digest: x.Digest})
 	log := r.h.Log
 	if n := len(log); n == 0 || log[n-1].Zxid < x.Zxid {
@@ -184,15 +162,19 @@ func (r *Recorder) Apply(now Time, server, incarnation int, x *tree.Txn) {
 
 // Ops returns a copy of the ops recorded so far, for reading (it copies them all: not for a
 // hot path).
-func (r *Recorder) Ops() []Op { return r.joinOps() }
+func (r *Recorder) Ops() []Op { return r.ops.join() }
 
 // Finish completes the history: the header fields known only at the end, and each server's
 // final state. The recorder must not be used afterwards.
 func (r *Recorder) Finish(end Time, events, traceHash uint64, final []Final) *History {
 	r.h.Header.End, r.h.Header.Events, r.h.Header.TraceHash = end, events, traceHash
 	r.h.Final = final
-	r.h.Ops = r.joinOps()
-	r.ops = nil
+	r.h.Ops, r.h.Events = r.ops.join(), r.events.join()
+	r.h.Applied = make([][]Applied, len(r.applied))
+	for i := range r.applied {
+		r.h.Applied[i] = r.applied[i].join()
+	}
+	r.ops, r.events, r.applied = chunked[Op]{}, chunked[Event]{}, nil
 	for i := range r.h.Ops {
 		r.h.Header.Clients = max(r.h.Header.Clients, r.h.Ops[i].Client+1)
 	}
@@ -228,4 +210,47 @@ func cloneRequest(q *tree.Request) tree.Request {
 	c.PersistentWatches = slices.Clone(q.PersistentWatches)
 	c.PersistentRecursiveWatches = slices.Clone(q.PersistentRecursiveWatches)
 	return c
+}
+
+// chunked is an append-only list kept in chunks of chunkLen: appending never moves what a full
+// chunk holds, and join copies it all into one slice once. The first chunk starts small and
+// grows by appending, so that a short history stays small.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+// chunkLen is how many records a chunk of a chunked list holds.
+const chunkLen = 512
+
+// add appends a zero record and returns it to be filled in (the pointer is good until the next
+// add).
+func (c *chunked[T]) add() *T {
+	if c.n%chunkLen == 0 {
+		size := chunkLen
+		if c.n == 0 {
+			size = 16
+		}
+		c.chunks = append(c.chunks, make([]T, 0, size))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	var zero T
+	*last = append(*last, zero)
+	c.n++
+	return &(*last)[len(*last)-1]
+}
+
+// at returns record i.
+func (c *chunked[T]) at(i int) *T { return &c.chunks[i/chunkLen][i%chunkLen] }
+
+// join returns every record in one slice (nil when there is none).
+func (c *chunked[T]) join() []T {
+	if c.n == 0 {
+		return nil
+	}
+	out := make([]T, 0, c.n)
+	for _, ch := range c.chunks {
+		out = append(out, ch...)
+	}
+	return out
 }
