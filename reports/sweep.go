@@ -297,6 +297,7 @@ func violationsPlot(outcomes []testbed.Outcome, labels []string) (*plot.Plot, *p
 		top = math.Max(top, slices.Max(counts))
 	}
 	p.Y.Min, p.Y.Max = 0, top*1.1
+	p.X.Min, p.X.Max = -0.6, float64(len(checkers))-0.4 // room for the outer bars
 	return p, legend, nil
 }
 
