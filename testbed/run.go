@@ -134,20 +134,31 @@ var ErrNoHistoryFile = errors.New("testbed: no history file")
 // HistoryFile is the name of the history in a run folder.
 const HistoryFile = "history.jsonl"
 
-// Save writes the run's history as dir/seed-<seed>/history.jsonl, creating the folders, and
-// returns the file's path. Save never overwrites a history with a different one: a folder
-// already holding one gets a numbered sibling.
-func Save(dir string, r *Result) (string, error) {
-	base := filepath.Join(dir, fmt.Sprintf("seed-%d", r.Seed))
+// NewRunFolder creates a fresh run folder for seed under dir, dir/seed-<seed> (numbered,
+// dir/seed-<seed>.2 and on, when that one already holds a history), and returns its path: a
+// folder is never overwritten with another run.
+func NewRunFolder(dir string, seed uint64) (string, error) {
+	base := filepath.Join(dir, fmt.Sprintf("seed-%d", seed))
 	folder := base
 	for n := 2; ; n++ {
 		if _, err := os.Stat(filepath.Join(folder, HistoryFile)); err != nil {
-			break // free, or unusable: MkdirAll or Create says why
+			break // free, or unusable: MkdirAll says why
 		}
 		folder = fmt.Sprintf("%s.%d", base, n)
 	}
 	if err := os.MkdirAll(folder, 0o755); err != nil {
-		return "", fmt.Errorf("testbed: saving the history: %w", err)
+		return "", fmt.Errorf("testbed: a run folder: %w", err)
+	}
+	return folder, nil
+}
+
+// Save writes the run's history as history.jsonl in a new run folder under dir (NewRunFolder)
+// and returns the file's path. Package reports writes whole run folders (plots, report); Save
+// is for callers that keep only the history.
+func Save(dir string, r *Result) (string, error) {
+	folder, err := NewRunFolder(dir, r.Seed)
+	if err != nil {
+		return "", err
 	}
 	path := filepath.Join(folder, HistoryFile)
 	f, err := os.Create(path)

@@ -47,7 +47,7 @@ func TestShortRunIsCleanAndDeterministic(t *testing.T) {
 		t.Fatalf("exit %d:\n%s%s", code, a.String(), errb.String())
 	}
 	run(args, &b, &errb)
-	folder := regexp.MustCompile(`(?m)^(run folder|replay the history): .*\n`)
+	folder := regexp.MustCompile(`(?m)^(run folder|replay the history|report): .*\n`)
 	if folder.ReplaceAllString(a.String(), "") != folder.ReplaceAllString(b.String(), "") {
 		t.Fatalf("same seed, different reports:\n%s\n---\n%s", a.String(), b.String())
 	}

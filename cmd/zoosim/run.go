@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zoosim/models"
+	"zoosim/reports"
 	"zoosim/testbed"
 )
 
@@ -83,6 +84,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "replay: %s\n", strings.Join(replay, " "))
 		fmt.Fprintf(stdout, "run folder: %s\n", folder)
 		fmt.Fprintf(stdout, "replay the history: %s\n", testbed.ReplayCommand(folder))
+		fmt.Fprintf(stdout, "report: %s\n", filepath.Join(folder, reports.ReportFile))
 	}
 	// Wall time goes to stderr: stdout is a function of the seed and the scenario.
 	fmt.Fprintf(stderr, "wall time %.2fs (%.0fx virtual time)\n", wall.Seconds(), time.Duration(r.History.Header.End).Seconds()/wall.Seconds())
