@@ -38,7 +38,7 @@ type Outcome struct {
 	// liveness checker's metrics; 0 when it did not run).
 	ElectionMax float64 `json:"election_max_s"`
 	// TraceHash is the run's trace hash: the same seed and commit give the same one.
-	TraceHash uint64 `json:"trace_hash"`
+	TraceHash uint64 `json:"trace_hash,string"` // a string: JSON readers in JavaScript lose integers above 2^53
 	// Folder is where the run was saved (its run folder or history file), "" when it was not.
 	Folder string `json:"folder,omitempty"`
 }

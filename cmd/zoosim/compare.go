@@ -63,7 +63,7 @@ func compareCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("zoosim compare", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	scf := addScenarioFlags(fs)
+	scf := addScenarioFlags(fs, cluster.DefaultScenario())
 	seeds := fs.Int("seeds", defaultCompareSeeds, "run seeds 1 to N")
 	seedFrom := fs.Uint64("seed-from", 0, "the first seed of a range (with --seed-to)")
 	seedTo := fs.Uint64("seed-to", 0, "the last seed of a range, included (with --seed-from)")

@@ -12,6 +12,7 @@ import (
 
 	"zoosim/models"
 	"zoosim/reports"
+	"zoosim/sim/cluster"
 	"zoosim/testbed"
 )
 
@@ -25,7 +26,7 @@ func init() {
 func runCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zoosim run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	scf := addScenarioFlags(fs)
+	scf := addScenarioFlags(fs, cluster.DefaultScenario())
 	seed := fs.Uint64("seed", 1, "the run's seed")
 	checkers := fs.String("checkers", "", "comma-separated checkers to run (default all)")
 	out := fs.String("out", filepath.Join(os.TempDir(), "zoosim", "runs"), "where the run folder goes (a seed-N folder inside it)")

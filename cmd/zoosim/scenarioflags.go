@@ -16,7 +16,9 @@ import (
 // scenarioFlags are the flags that choose a scenario, shared by every command that runs one
 // (run, sweep, compare): a scenario file or the default, then the flags that were set on top.
 type scenarioFlags struct {
-	fs       *flag.FlagSet
+	fs *flag.FlagSet
+	// base is the scenario the flags change when no scenario file is given.
+	base     cluster.Scenario
 	file     string
 	servers  int
 	clients  int
@@ -27,9 +29,10 @@ type scenarioFlags struct {
 	swarm    bool
 }
 
-// addScenarioFlags defines the scenario flags on fs.
-func addScenarioFlags(fs *flag.FlagSet) *scenarioFlags {
-	f := &scenarioFlags{fs: fs}
+// addScenarioFlags defines the scenario flags on fs; base is the scenario they change when no
+// scenario file is given (a file's missing fields keep cluster.DefaultScenario's).
+func addScenarioFlags(fs *flag.FlagSet, base cluster.Scenario) *scenarioFlags {
+	f := &scenarioFlags{fs: fs, base: base}
 	fs.StringVar(&f.file, "scenario", "", "a scenario file (JSON; fields it leaves out keep the default scenario's)")
 	fs.IntVar(&f.servers, "servers", 0, "servers in the ensemble")
 	fs.IntVar(&f.clients, "clients", 0, "client workloads")
@@ -48,10 +51,10 @@ func (f *scenarioFlags) set(name string) bool {
 	return given
 }
 
-// scenario is the scenario file's (or cluster.DefaultScenario), with the flags that were given
-// applied, validated. Errors are one line naming the flag.
+// scenario is the scenario file's (or the base), with the flags that were given applied,
+// validated. Errors are one line naming the flag.
 func (f *scenarioFlags) scenario() (cluster.Scenario, error) {
-	sc := cluster.DefaultScenario()
+	sc := f.base
 	if f.file != "" {
 		data, err := os.ReadFile(f.file)
 		if err != nil {

@@ -125,7 +125,7 @@ type sweepConfig struct {
 func parseSweep(args []string, getenv func(string) string) (*sweepConfig, error) {
 	fs := flag.NewFlagSet("zoosim sweep", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	scf := addScenarioFlags(fs)
+	scf := addScenarioFlags(fs, cluster.SweepScenario())
 	nSeeds := fs.Uint64("seeds", 0, "run seeds 1..N")
 	from := fs.Uint64("from", 1, "the first seed (with --to)")
 	to := fs.Uint64("to", 0, "the last seed, included")
