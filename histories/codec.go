@@ -1751,48 +1751,36 @@ func (d *codecDecoder) code() tree.Code {
 	}, math.MinInt32, math.MaxInt32))
 }
 
-func (d *codecDecoder) outcome() Outcome {
-	return Outcome(d.name("outcome", func(s []byte) (int64, bool) {
-		for o := OK; o <= Unknown; o++ {
-			if o.String() == string(s) {
-				return int64(o), true
+// codecByName looks a name up among the values first..last of an enumeration whose String
+// gives its name in the format.
+func codecByName[E interface {
+	~uint8
+	String() string
+}](first, last E) func([]byte) (int64, bool) {
+	return func(s []byte) (int64, bool) {
+		for e := first; e <= last; e++ {
+			if e.String() == string(s) {
+				return int64(e), true
 			}
 		}
 		return 0, false
-	}, 0, math.MaxUint8))
+	}
+}
+
+func (d *codecDecoder) outcome() Outcome {
+	return Outcome(d.name("outcome", codecByName(OK, Unknown), 0, math.MaxUint8))
 }
 
 func (d *codecDecoder) state() SessionState {
-	return SessionState(d.name("session state", func(s []byte) (int64, bool) {
-		for st := Connected; st <= AuthFailed; st++ {
-			if st.String() == string(s) {
-				return int64(st), true
-			}
-		}
-		return 0, false
-	}, 0, math.MaxUint8))
+	return SessionState(d.name("session state", codecByName(Connected, AuthFailed), 0, math.MaxUint8))
 }
 
 func (d *codecDecoder) serverKind() ServerEventKind {
-	return ServerEventKind(d.name("server event kind", func(s []byte) (int64, bool) {
-		for k := Boot; k <= Halt; k++ {
-			if k.String() == string(s) {
-				return int64(k), true
-			}
-		}
-		return 0, false
-	}, 0, math.MaxUint8))
+	return ServerEventKind(d.name("server event kind", codecByName(Boot, Halt), 0, math.MaxUint8))
 }
 
 func (d *codecDecoder) role() ServerRole {
-	return ServerRole(d.name("role", func(s []byte) (int64, bool) {
-		for r := Looking; r <= Leading; r++ {
-			if r.String() == string(s) {
-				return int64(r), true
-			}
-		}
-		return 0, false
-	}, 0, math.MaxUint8))
+	return ServerRole(d.name("role", codecByName(Looking, Leading), 0, math.MaxUint8))
 }
 
 func (d *codecDecoder) eventType() tree.EventType {
