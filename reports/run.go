@@ -108,16 +108,18 @@ func WriteReport(dir string, r *testbed.Result, replay string) error {
 // (porcupine's HTML can explode, tooling.md 1.3) is only linked.
 const maxEmbeddedVisualization = 32 << 20
 
-// verdictsJSON is verdicts.json: the run's identity and each checker's verdict, with statuses
+// verdictsFile is verdicts.json: the run's identity and each checker's verdict, with statuses
 // and times as words.
-type verdictsJSON struct {
+type verdictsFile struct {
 	Seed      uint64        `json:"seed"`
 	Status    string        `json:"status"`
 	TraceHash string        `json:"trace_hash"`
-	Verdicts  []verdictJSON `json:"verdicts"`
+	Verdicts  []VerdictJSON `json:"verdicts"`
 }
 
-type verdictJSON struct {
+// VerdictJSON is one checker's verdict as verdicts.json and every command's --json output give
+// it: statuses and times as words, metrics in the checker's order.
+type VerdictJSON struct {
 	Checker    string          `json:"checker"`
 	Status     string          `json:"status"`
 	Summary    string          `json:"summary"`
@@ -139,19 +141,25 @@ type metricJSON struct {
 	Unit  string  `json:"unit,omitempty"`
 }
 
-func writeVerdicts(w io.Writer, r *testbed.Result) error {
-	out := verdictsJSON{Seed: r.Seed, Status: r.Status().String(),
-		TraceHash: fmt.Sprintf("%#016x", r.History.Header.TraceHash), Verdicts: []verdictJSON{}}
-	for _, v := range r.Verdicts {
-		vj := verdictJSON{Checker: v.Checker, Status: v.Status.String(), Summary: v.Summary, Total: v.Total}
+// VerdictsJSON converts verdicts for JSON output (never nil, so an empty list encodes as []).
+func VerdictsJSON(vs []models.Verdict) []VerdictJSON {
+	out := []VerdictJSON{}
+	for _, v := range vs {
+		vj := VerdictJSON{Checker: v.Checker, Status: v.Status.String(), Summary: v.Summary, Total: v.Total}
 		for _, x := range v.Violations {
 			vj.Violations = append(vj.Violations, violationJSON{Time: models.FormatTime(x.Time), TimeNS: int64(x.Time), Ops: x.Ops, Message: x.Message})
 		}
 		for _, m := range v.Metrics {
 			vj.Metrics = append(vj.Metrics, metricJSON(m))
 		}
-		out.Verdicts = append(out.Verdicts, vj)
+		out = append(out, vj)
 	}
+	return out
+}
+
+func writeVerdicts(w io.Writer, r *testbed.Result) error {
+	out := verdictsFile{Seed: r.Seed, Status: r.Status().String(),
+		TraceHash: fmt.Sprintf("%#016x", r.History.Header.TraceHash), Verdicts: VerdictsJSON(r.Verdicts)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -58,7 +58,7 @@ func TestRunFolderHasEveryFile(t *testing.T) {
 		t.Errorf("scenario.json does not read back as the run's scenario (%v):\n%s", err, data)
 	}
 
-	var verdicts verdictsJSON
+	var verdicts verdictsFile
 	data, _ = os.ReadFile(filepath.Join(dir, VerdictsFile))
 	if err := json.Unmarshal(data, &verdicts); err != nil {
 		t.Fatalf("verdicts.json: %v", err)

@@ -97,42 +97,15 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 
 // runJSON is `zoosim run --json`'s output.
 type runJSON struct {
-	Seed      uint64          `json:"seed"`
-	Scenario  json.RawMessage `json:"scenario"`
-	Commit    string          `json:"commit"`
-	Status    string          `json:"status"`
-	Verdicts  []verdictJSON   `json:"verdicts"`
-	Outcome   testbed.Outcome `json:"outcome"`
-	TraceHash string          `json:"trace_hash"`
-	Replay    string          `json:"replay"`
-	Folder    string          `json:"folder"`
-}
-
-// verdictJSON is one checker's verdict in JSON output.
-type verdictJSON struct {
-	Checker    string             `json:"checker"`
-	Status     string             `json:"status"`
-	Summary    string             `json:"summary"`
-	Total      int                `json:"violations"`
-	Violations []string           `json:"first_violations,omitempty"`
-	Metrics    map[string]float64 `json:"metrics,omitempty"`
-}
-
-func verdictsJSON(vs []models.Verdict) []verdictJSON {
-	out := make([]verdictJSON, len(vs))
-	for i, v := range vs {
-		out[i] = verdictJSON{Checker: v.Checker, Status: v.Status.String(), Summary: v.Summary, Total: v.Total}
-		for _, x := range v.Violations {
-			out[i].Violations = append(out[i].Violations, x.String())
-		}
-		if len(v.Metrics) > 0 {
-			out[i].Metrics = map[string]float64{}
-			for _, m := range v.Metrics {
-				out[i].Metrics[m.Name] = m.Value
-			}
-		}
-	}
-	return out
+	Seed      uint64                `json:"seed"`
+	Scenario  json.RawMessage       `json:"scenario"`
+	Commit    string                `json:"commit"`
+	Status    string                `json:"status"`
+	Verdicts  []reports.VerdictJSON `json:"verdicts"`
+	Outcome   testbed.Outcome       `json:"outcome"`
+	TraceHash string                `json:"trace_hash"`
+	Replay    string                `json:"replay"`
+	Folder    string                `json:"folder"`
 }
 
 func runReport(r *testbed.Result, replay, folder string) runJSON {
@@ -140,7 +113,7 @@ func runReport(r *testbed.Result, replay, folder string) runJSON {
 	o := r.Outcome()
 	o.Folder = folder
 	return runJSON{Seed: r.Seed, Scenario: h.Header.Scenario, Commit: h.Header.Commit, Status: r.Status().String(),
-		Verdicts: verdictsJSON(r.Verdicts), Outcome: o, TraceHash: fmt.Sprintf("%#016x", h.Header.TraceHash),
+		Verdicts: reports.VerdictsJSON(r.Verdicts), Outcome: o, TraceHash: fmt.Sprintf("%#016x", h.Header.TraceHash),
 		Replay: replay, Folder: folder}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"zoosim/models"
+	"zoosim/reports"
 	"zoosim/sim/cluster"
 	"zoosim/testbed"
 )
@@ -112,7 +113,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 	report.Status = m.Status().String()
 	report.Stats = statsJSON(stats)
 	report.Scenario = json.RawMessage(m.Scenario.JSON())
-	report.Verdicts = verdictsJSON(m.Verdicts)
+	report.Verdicts = reports.VerdictsJSON(m.Verdicts)
 	report.Folder, report.Replay = folder, testbed.ReplayCommand(folder)
 	for _, f := range sched {
 		report.Schedule = append(report.Schedule, faultLine(f))
@@ -147,7 +148,7 @@ func shrinkCommand(args []string, stdout, stderr io.Writer) int {
 // it is inconclusive (as `zoosim replay` would).
 func finishShrink(stdout, stderr io.Writer, asJSON bool, text *bytes.Buffer, report shrinkJSON, msg string, r *testbed.Result) int {
 	report.Note = msg
-	report.Verdicts = verdictsJSON(r.Verdicts)
+	report.Verdicts = reports.VerdictsJSON(r.Verdicts)
 	if asJSON {
 		if err := writeJSON(stdout, report); err != nil {
 			fmt.Fprintf(stderr, "zoosim shrink: %v\n", err)
@@ -181,14 +182,14 @@ type shrinkJSON struct {
 	Commit   string `json:"commit"`
 	Diverged bool   `json:"replay_diverged"`
 	// Status is the shrunk run's (or, with nothing to shrink, the replay's).
-	Status   string          `json:"status"`
-	Note     string          `json:"note,omitempty"`
-	Stats    *shrinkStats    `json:"stats,omitempty"`
-	Scenario json.RawMessage `json:"scenario,omitempty"`
-	Schedule []string        `json:"schedule,omitempty"`
-	Verdicts []verdictJSON   `json:"verdicts"`
-	Folder   string          `json:"folder,omitempty"`
-	Replay   string          `json:"replay,omitempty"`
+	Status   string                `json:"status"`
+	Note     string                `json:"note,omitempty"`
+	Stats    *shrinkStats          `json:"stats,omitempty"`
+	Scenario json.RawMessage       `json:"scenario,omitempty"`
+	Schedule []string              `json:"schedule,omitempty"`
+	Verdicts []reports.VerdictJSON `json:"verdicts"`
+	Folder   string                `json:"folder,omitempty"`
+	Replay   string                `json:"replay,omitempty"`
 }
 
 // shrinkStats is testbed.ShrinkStats in JSON output (durations in seconds).
