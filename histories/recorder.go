@@ -62,8 +62,12 @@ func (r *Recorder) tick(now Time) Seq {
 // reuse it. It returns the op's ID.
 func (r *Recorder) Invoke(now Time, client int, session tree.SessionID, xid int32, req *tree.Request) int {
 	id := r.ops.n
-	*r.ops.add() = Op{ID: id, Client: client, Session: session, Xid: xid, Req: cloneRequest(req),
-		Invoke: now, InvokeSeq: r.tick(now), Return: Never, Outcome: Unknown, Server: -1}
+	// Filled in field by field: the op is large, and building it as a value to copy in would
+	// write it twice.
+	op := r.ops.add()
+	op.ID, op.Client, op.Session, op.Xid = id, client, session, xid
+	cloneRequestInto(&op.Req, req)
+	op.Invoke, op.InvokeSeq, op.Return, op.Outcome, op.Server = now, r.tick(now), Never, Unknown, -1
 	r.pending[pendingKey{client, xid}] = id
 	return id
 }
@@ -193,15 +197,16 @@ func (r *Recorder) SetLiveness(l Liveness) { r.h.Liveness = l }
 // Header returns the header as it stands, for fields the runner fills in as it goes.
 func (r *Recorder) Header() *Header { return &r.h.Header }
 
-// cloneRequest copies every slice of a request, so the history does not alias the caller's.
-func cloneRequest(q *tree.Request) tree.Request {
-	c := *q
+// cloneRequestInto sets *c to a copy of q with every slice copied, so the history does not alias
+// the caller's.
+func cloneRequestInto(c *tree.Request, q *tree.Request) {
+	*c = *q
 	c.Data = slices.Clone(q.Data)
 	c.ACL = slices.Clone(q.ACL)
 	if q.Ops != nil {
 		c.Ops = make([]tree.Request, len(q.Ops))
 		for i := range q.Ops {
-			c.Ops[i] = cloneRequest(&q.Ops[i])
+			cloneRequestInto(&c.Ops[i], &q.Ops[i])
 		}
 	}
 	c.DataWatches = slices.Clone(q.DataWatches)
@@ -209,12 +214,12 @@ func cloneRequest(q *tree.Request) tree.Request {
 	c.ChildWatches = slices.Clone(q.ChildWatches)
 	c.PersistentWatches = slices.Clone(q.PersistentWatches)
 	c.PersistentRecursiveWatches = slices.Clone(q.PersistentRecursiveWatches)
-	return c
 }
 
 // chunked is an append-only list kept in chunks of chunkLen: appending never moves what a full
 // chunk holds, and join copies it all into one slice once. The first chunk starts small and
-// grows by appending, so that a short history stays small.
+// doubles up to chunkLen, so that a short history stays small. Chunks are allocated at their
+// full length, zeroed, so that add hands out a record without writing it.
 type chunked[T any] struct {
 	chunks [][]T
 	n      int
@@ -226,18 +231,21 @@ const chunkLen = 512
 // add appends a zero record and returns it to be filled in (the pointer is good until the next
 // add).
 func (c *chunked[T]) add() *T {
-	if c.n%chunkLen == 0 {
+	k, i := c.n/chunkLen, c.n%chunkLen
+	switch {
+	case k == len(c.chunks):
 		size := chunkLen
-		if c.n == 0 {
+		if k == 0 {
 			size = 16
 		}
-		c.chunks = append(c.chunks, make([]T, 0, size))
+		c.chunks = append(c.chunks, make([]T, size))
+	case i == len(c.chunks[k]): // only the first chunk is ever short
+		grown := make([]T, min(2*i, chunkLen))
+		copy(grown, c.chunks[k])
+		c.chunks[k] = grown
 	}
-	last := &c.chunks[len(c.chunks)-1]
-	var zero T
-	*last = append(*last, zero)
 	c.n++
-	return &(*last)[len(*last)-1]
+	return &c.chunks[k][i]
 }
 
 // at returns record i.
@@ -248,9 +256,9 @@ func (c *chunked[T]) join() []T {
 	if c.n == 0 {
 		return nil
 	}
-	out := make([]T, 0, c.n)
-	for _, ch := range c.chunks {
-		out = append(out, ch...)
+	out := make([]T, c.n)
+	for k, ch := range c.chunks {
+		copy(out[k*chunkLen:], ch)
 	}
 	return out
 }
