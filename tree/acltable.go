@@ -32,8 +32,10 @@ func newACLTable() aclTable {
 }
 
 // aclKey is a canonical byte string for a list, used as its identity.
-func aclKey(acl []ACL) string {
-	var b []byte
+func aclKey(acl []ACL) string { return string(appendACLKey(nil, acl)) }
+
+// appendACLKey appends acl's key (aclKey) to b.
+func appendACLKey(b []byte, acl []ACL) []byte {
 	for _, a := range acl {
 		b = binary.LittleEndian.AppendUint32(b, uint32(a.Perms))
 		b = append(b, a.ID.Scheme...)
@@ -41,16 +43,19 @@ func aclKey(acl []ACL) string {
 		b = append(b, a.ID.ID...)
 		b = append(b, 0)
 	}
-	return string(b)
+	return b
 }
 
-// intern returns the ref of acl, adding one reference.
+// intern returns the ref of acl, adding one reference. The key is built on the stack: a list
+// already interned (nearly every create's) costs no allocation.
 func (t *aclTable) intern(acl []ACL) aclRef {
-	key := aclKey(acl)
-	if ref, ok := t.byKey[key]; ok {
+	var buf [64]byte
+	kb := appendACLKey(buf[:0], acl)
+	if ref, ok := t.byKey[string(kb)]; ok {
 		t.entries[ref].refs++
 		return ref
 	}
+	key := string(kb)
 	entry := aclEntry{acl: slices.Clone(acl), key: key, hash: hashString(seedACL, key), refs: 1}
 	var ref aclRef
 	if n := len(t.free); n > 0 {

@@ -159,7 +159,8 @@ func (r *record) term() uint64 {
 		return 0
 	}
 	ph := hashString(seedPath, r.path)
-	return dataTerm(ph, r.node.data) + metaTerm(ph, &r.node, hashString(seedACL, aclKey(r.acl)))
+	var buf [64]byte // the ACL's key, hashed as aclTable hashes it, without allocating
+	return dataTerm(ph, r.node.data) + metaTerm(ph, &r.node, hashBytes(seedACL, appendACLKey(buf[:0], r.acl)))
 }
 
 // put makes r the newest record of its path, moving the expected digest
