@@ -929,7 +929,7 @@ func Decode(r io.Reader) (*History, error) {
 		return nil, err
 	}
 	h := &History{Header: hdr}
-	d := codecDecoder{h: h, strs: map[string]string{}, appliedBy: make([]codecChunks[Applied], hdr.Servers)}
+	d := codecDecoder{h: h, strs: map[string]string{}, appliedBy: make([]chunked[Applied], hdr.Servers)}
 	for n := 2; ; n++ {
 		line, err := lines.next()
 		if err == io.EOF {
@@ -1271,50 +1271,10 @@ type codecDecoder struct {
 	ended   bool
 	live    bool // a liveness record was read
 	// The long lists, gathered in chunks and joined at the end (h has the short ones).
-	ops       codecChunks[Op]
-	events    codecChunks[Event]
-	appliedBy []codecChunks[Applied] // by server
-	log       codecChunks[*tree.Txn]
-}
-
-// codecChunkLen is the length of the chunks that codecChunks gathers records in.
-const codecChunkLen = 1024
-
-// codecChunks gathers a long list of records in fixed-size chunks, so that the list is never
-// copied as it grows (an Op is more than 500 bytes, and growing a slice of 100,000 of them by
-// append copied them several times over), and joins them into one slice of the exact length.
-type codecChunks[T any] struct {
-	full [][]T
-	cur  []T
-	n    int
-}
-
-// next returns the next element, zero.
-func (c *codecChunks[T]) next() *T {
-	if len(c.cur) == cap(c.cur) {
-		if c.cur != nil {
-			c.full = append(c.full, c.cur)
-		}
-		c.cur = make([]T, 0, codecChunkLen)
-	}
-	c.cur = c.cur[:len(c.cur)+1]
-	c.n++
-	return &c.cur[len(c.cur)-1]
-}
-
-// last returns the last element; there must be one.
-func (c *codecChunks[T]) last() *T { return &c.cur[len(c.cur)-1] }
-
-// join returns the elements in one slice, nil when there are none.
-func (c *codecChunks[T]) join() []T {
-	if c.n == 0 {
-		return nil
-	}
-	out := make([]T, 0, c.n)
-	for _, chunk := range c.full {
-		out = append(out, chunk...)
-	}
-	return append(out, c.cur...)
+	ops       chunked[Op]
+	events    chunked[Event]
+	appliedBy []chunked[Applied] // by server
+	log       chunked[*tree.Txn]
 }
 
 // fail records the first error, naming the line, column, record and field.
@@ -2235,7 +2195,7 @@ func (d *codecDecoder) typeField() { d.strBytes() }
 
 func (d *codecDecoder) op() {
 	id := d.ops.n
-	op := d.ops.next()
+	op := d.ops.add()
 	op.Return, op.Server = Never, -1
 	var n int
 	d.open('{')
@@ -2282,7 +2242,7 @@ func (d *codecDecoder) op() {
 }
 
 func (d *codecDecoder) event() {
-	ev := d.events.next()
+	ev := d.events.add()
 	ev.Server = -1
 	var n int
 	d.open('{')
@@ -2450,7 +2410,7 @@ func (d *codecDecoder) applied() {
 		d.fail("server %s is not one of the header's %d servers", ServerName(server), len(d.appliedBy))
 		return
 	}
-	*d.appliedBy[server].next() = a
+	*d.appliedBy[server].add() = a
 }
 
 func (d *codecDecoder) txn() {
@@ -2506,7 +2466,7 @@ func (d *codecDecoder) txn() {
 		d.fail("txn %s follows txn %s: the log is not in zxid order", x.Zxid, (*d.log.last()).Zxid)
 	}
 	if d.err == nil {
-		*d.log.next() = x
+		*d.log.add() = x
 	}
 }
 

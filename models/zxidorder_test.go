@@ -135,7 +135,7 @@ func (b *ordBuilder) invoke(client int, req tree.Request) int {
 	return id
 }
 
-func (b *ordBuilder) op(id int) *histories.Op { return &b.rec.Ops()[id] }
+func (b *ordBuilder) op(id int) *histories.Op { return b.rec.Op(id) }
 
 // commitOp commits the write op id on the leader.
 func (b *ordBuilder) commitOp(id int) *tree.Txn {
