@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"zoosim/internal/fifo"
 	"zoosim/tree"
 	"zoosim/zab/wire"
 )
@@ -45,8 +46,9 @@ type learnerState struct {
 	// named (packetsNotLogged / packetsCommitted).
 	notLogged []*tree.Txn
 	committed tree.Zxid
-	// Invariant: awaiting holds logged txns waiting for their COMMIT, in zxid order.
-	awaiting []*tree.Txn
+	// Invariant: awaiting holds logged txns waiting for their COMMIT, in zxid order. A queue
+	// that reuses its array: a slice popped from the front reallocated at about every PROPOSAL.
+	awaiting fifo.Queue[*tree.Txn]
 	// toAck are txns logged at NEWLEADER that still need their ACK, sent at UPTODATE.
 	toAck []tree.Zxid
 	// epochPending holds the new epoch's txns received during sync, logged once currentEpoch
@@ -218,7 +220,7 @@ func (p *Peer) followerProposal(pkt *wire.Packet) {
 			return // a duplicate (Zab issue 2): ignore
 		}
 		p.data.log = append(p.data.log, x)
-		ls.awaiting = append(ls.awaiting, x)
+		ls.awaiting.Push(x)
 		p.disk(DiskOp{Kind: DiskAppend, Txn: x})
 		if ls.phase == fpBroadcast {
 			p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: wire.Packet{Type: wire.PacketAck, Zxid: x.Zxid}})
@@ -242,16 +244,14 @@ func (p *Peer) followerCommit(z tree.Zxid) {
 			ls.committed = max(ls.committed, z)
 			return
 		}
-		if len(ls.awaiting) == 0 || ls.awaiting[0].Zxid != z {
+		if ls.awaiting.Len() == 0 || (*ls.awaiting.Front()).Zxid != z {
 			if z <= p.data.tree.LastZxid() && !p.variant.readFromUncommitted {
 				return
 			}
 			p.lookForLeader(fmt.Sprintf("COMMIT %s does not match the next pending txn", z))
 			return
 		}
-		x := ls.awaiting[0]
-		ls.awaiting = ls.awaiting[1:]
-		p.apply(x)
+		p.apply(ls.awaiting.Pop())
 	}
 }
 
@@ -307,7 +307,7 @@ func (p *Peer) logSynced(x *tree.Txn) {
 	if x.Zxid <= ls.committed {
 		p.apply(x)
 	} else {
-		ls.awaiting = append(ls.awaiting, x)
+		ls.awaiting.Push(x)
 		ls.toAck = append(ls.toAck, x.Zxid)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"zoosim/internal/fifo"
 	"zoosim/tree"
 	"zoosim/zab/election"
 	"zoosim/zab/wire"
@@ -62,8 +63,9 @@ type Peer struct {
 	learner *learnerState // non-nil while Following
 	srv     serverState
 
-	// syncWaits lists what to do when each outstanding fsync completes, in token order.
-	syncWaits []syncWait
+	// syncWaits lists what to do when each outstanding fsync completes, in token order (a
+	// queue that reuses its array: one popped from the front of a slice reallocated forever).
+	syncWaits fifo.Queue[syncWait]
 	nextToken uint64
 
 	sessionBase int64 // next session id this server hands out (ZooKeeper's initializeNextSessionId)
@@ -279,9 +281,8 @@ func (p *Peer) lookForLeader(why string) {
 // sent that Ready's AfterSync).
 func (p *Peer) Synced(now time.Duration, token uint64) {
 	p.now = now
-	for len(p.syncWaits) > 0 && p.syncWaits[0].token <= token {
-		w := p.syncWaits[0]
-		p.syncWaits = p.syncWaits[1:]
+	for p.syncWaits.Len() > 0 && p.syncWaits.Front().token <= token {
+		w := p.syncWaits.Pop()
 		if p.leader != nil {
 			p.leader.synced(p, w)
 		}
@@ -301,7 +302,7 @@ func (p *Peer) requestSync(w syncWait) {
 	}
 	w.token = p.rd.SyncToken
 	if w != (syncWait{token: w.token}) {
-		p.syncWaits = append(p.syncWaits, w)
+		p.syncWaits.Push(w)
 	}
 }
 
