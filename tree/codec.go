@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // This file holds the binary codecs for the values that cross the simulated
@@ -807,11 +808,35 @@ func (d *codecDecoder) byteSlice(field string) []byte {
 	return append(make([]byte, 0, len(p)), p...)
 }
 
+// stringList reads a list of strings. They are copied into one string, of which each element
+// is a substring: one allocation for a list of children, not one per name. A first pass checks
+// the list and measures it, a second copies it.
 func (d *codecDecoder) stringList(field string) []string {
 	n := d.count(field, codecMinBytes)
 	ss := make([]string, n)
-	for i := range ss {
-		ss[i] = d.str(field)
+	start, total := d.b, 0
+	for range n {
+		total += len(d.raw(field))
+	}
+	if d.err != nil || total == 0 {
+		return ss
+	}
+	end := d.b
+	d.b = start
+	var b strings.Builder
+	b.Grow(total)
+	var lensBuf [64]int
+	lens := lensBuf[:0]
+	for range n {
+		p := d.raw(field)
+		b.Write(p)
+		lens = append(lens, len(p))
+	}
+	d.b = end
+	all, off := b.String(), 0
+	for i, l := range lens {
+		ss[i] = all[off : off+l]
+		off += l
 	}
 	return ss
 }
