@@ -110,7 +110,8 @@ func DigestID(userPassword string) ID {
 // empty list, an unknown scheme, an invalid id, or "auth" without any
 // authenticated digest identity is InvalidACL.
 func FixupACL(auth Auth, acl []ACL) ([]ACL, Code) {
-	var unique []ACL
+	var buf [4]ACL // a list is rarely longer: unique stays on the stack
+	unique := buf[:0]
 	for _, a := range acl {
 		if !slices.Contains(unique, a) {
 			unique = append(unique, a)
