@@ -61,6 +61,9 @@ func CodeOf(err error) tree.Code {
 	if err == nil {
 		return tree.OK
 	}
+	if e, ok := err.(*Error); ok { // the usual case, without errors.As's allocation
+		return e.Code
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
