@@ -165,7 +165,8 @@ func (r *Recorder) Apply(now Time, server, incarnation int, x *tree.Txn) {
 }
 
 // Op returns the op with the given ID, recorded so far, for reading or amending (test
-// builders); the pointer stays good.
+// builders). The pointer stays good until the next Invoke: while a history has fewer than 512
+// ops, their first chunk still grows by moving (chunked.add).
 func (r *Recorder) Op(id int) *Op { return r.ops.at(id) }
 
 // Finish completes the history: the header fields known only at the end, and each server's
