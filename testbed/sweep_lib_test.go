@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime/debug"
 	"slices"
 	"testing"
 	"time"
@@ -175,7 +176,8 @@ func BenchmarkSweep(b *testing.B) {
 		seeds[i] = uint64(i + 1)
 	}
 	failed := 0
-	Commit() // once per process (it may ask git): not part of any sweep's cost per seed
+	Commit()                                                     // once per process (it may ask git): not part of any sweep's cost per seed
+	defer debug.SetGCPercent(debug.SetGCPercent(SweepGCPercent)) // as zoosim sweep runs
 	b.ResetTimer()
 	outs, err := Sweep(context.Background(), sc, seeds, SweepOptions{Workers: 2})
 	if err != nil {
