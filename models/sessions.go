@@ -2,6 +2,8 @@ package models
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -41,11 +43,19 @@ type SessionOptions struct {
 //     established) is counted, not failed: a new leader may not have expired it yet.
 //   - No session expires while its client kept contact within its timeout. An expiry is a
 //     closeSession txn that no client close op of that session sent. See sesPremature for the
-//     exact bound; it is checked only when no fault was active in [E - T - 2·tick, E], E being the
-//     expiry's commit and T the session's largest negotiated timeout, because a fault can cut the
-//     path between the client's server and the leader, so that contact the client saw never
-//     reached the leader. Faults that name only clients (a reset, a killed or paused client
-//     node) cut no such path and do not count.
+//     exact bound. The leader that committed the expiry is the one that established the
+//     close's epoch (its zxid's); every touch that reaches it after it was established pushes
+//     the session's deadline a timeout on (A9), so only contact made through a server that
+//     followed that leader (or through the leader itself) counts, and only from a tick after
+//     it was established: a new leader restarts every session's expiry from its own start (A9
+//     "Leader change"), so contact before it only delays the expiry. The expiry is judged only
+//     when, in [E - T - 2·tick, E] (E the expiry's commit, T the session's largest negotiated
+//     timeout), no other server took the lead and no fault could cut or slow the path of that
+//     contact (see sesPath): a fault on a server the client reached or on the leader, a
+//     network fault between them, or faults on so many other servers that the leader's quorum,
+//     and so the close's commit, could be slowed. Faults on other servers, and faults that
+//     name only clients (a reset, a killed client node, or another client's paused node), do
+//     not excuse an expiry.
 func CheckSessions(h *histories.History, opts SessionOptions) Verdict {
 	if h == nil {
 		return ordInconclusive("sessions", fmt.Errorf("%w: no history", ordErrBadHistory))
@@ -101,7 +111,7 @@ type sesCheck struct {
 
 	clientClosed, toldBeforeCommit, toldNearEnd, expiredEvents int
 	staleAfterClose                                            int
-	checked, skippedFault, skippedNoTimeout                    int
+	checked, skippedFault, skippedLeader, skippedNoTimeout     int
 }
 
 // sesClose is a session's closeSession in the log.
@@ -321,55 +331,77 @@ func (c *sesCheck) timeout(session tree.SessionID, largest bool) histories.Time 
 	return histories.Time(ms) * histories.Time(time.Millisecond)
 }
 
-// checkExpiries checks each expiry whose window was free of faults for contact the leader must
-// have heard.
+// checkExpiries checks each expiry whose committing leader stayed in charge and whose client's
+// path to it no fault could cut (see the CheckSessions doc).
 func (c *sesCheck) checkExpiries() {
 	if len(c.expiries) == 0 {
 		return
-	}
-	type contact struct {
-		at  histories.Time
-		seq histories.Seq
-		op  int
 	}
 	expired := map[tree.SessionID]bool{}
 	for _, ex := range c.expiries {
 		expired[ex.session] = true
 	}
-	contacts := map[tree.SessionID][]contact{}
+	contacts := map[tree.SessionID][]sesContact{}
 	for i := range c.h.Ops {
 		op := &c.h.Ops[i]
 		if !ordReplied(op) {
 			continue
 		}
 		if s := c.conns.session(op); expired[s] {
-			contacts[s] = append(contacts[s], contact{op.Return, op.ReturnSeq, i})
+			contacts[s] = append(contacts[s], sesContact{op.Return, op.ReturnSeq, i, op.Server})
 		}
 	}
-	for s := range expired {
-		for _, e := range c.bySession[s] {
-			contacts[s] = append(contacts[s], contact{e.time, e.seq, -1})
+	for i := range c.h.Events {
+		e := &c.h.Events[i]
+		if e.IsSession() && e.State == histories.Connected && e.Client >= 0 && expired[e.Session] {
+			contacts[e.Session] = append(contacts[e.Session], sesContact{e.Time, e.Seq, -1, e.Server})
 		}
 	}
+	clientOf := map[tree.SessionID]int{}
+	for client, list := range c.conns.byClient {
+		for _, e := range list {
+			clientOf[e.session] = client
+		}
+	}
+	servers := sesNewServers(c.h)
 	for _, ex := range c.expiries {
 		if ex.seq == 0 || len(c.bySession[ex.session]) == 0 {
 			c.skippedNoTimeout++
 			continue
 		}
 		E := ex.time
-		if c.faultActive(E-c.timeout(ex.session, true)-2*c.tick, E) {
+		from := E - c.timeout(ex.session, true) - 2*c.tick
+		est := servers.committer(ex, from)
+		if est == nil {
+			c.skippedLeader++
+			continue
+		}
+		// The contacts that would contradict the expiry, and the servers they came through.
+		var worst *sesContact
+		path, commits := []int{est.Server}, []histories.Time{E}
+		for k := range contacts[ex.session] {
+			ct := &contacts[ex.session][k]
+			T := c.timeoutAt(ex.session, ct.seq)
+			if T <= 0 || !sesPremature(ct.at, E, T, c.tick) || !servers.relayed(ct, est, ex.seq, c.tick) {
+				continue
+			}
+			if !slices.Contains(path, ct.server) {
+				path = append(path, ct.server)
+			}
+			commits = append(commits, ct.at)
+			if worst == nil || ct.at > worst.at {
+				worst = ct
+			}
+		}
+		client, known := clientOf[ex.session]
+		if !known {
+			client = -1
+		}
+		if c.pathCut(from, E, path, client, servers.n, commits) {
 			c.skippedFault++
 			continue
 		}
 		c.checked++
-		var worst *contact
-		for k := range contacts[ex.session] {
-			ct := &contacts[ex.session][k]
-			T := c.timeoutAt(ex.session, ct.seq)
-			if T > 0 && sesPremature(ct.at, E, T, c.tick) && (worst == nil || ct.at > worst.at) {
-				worst = ct
-			}
-		}
 		if worst == nil {
 			continue
 		}
@@ -380,13 +412,247 @@ func (c *sesCheck) checkExpiries() {
 			ops = []int{worst.op}
 		}
 		c.found.add(E, ex.seq, ops,
-			"session %s expired (closeSession at zxid %s committed at %s) although its client got %s at %s, within its timeout %s of the expiry, with no fault active",
-			ex.session, ex.zxid, FormatTime(E), what, FormatTime(worst.at), time.Duration(c.timeoutAt(ex.session, worst.seq)))
+			"session %s expired (closeSession at zxid %s committed at %s by leader %s) although its client got %s on %s at %s, within its timeout %s of the expiry, with no fault on that path",
+			ex.session, ex.zxid, FormatTime(E), histories.ServerName(est.Server), what, histories.ServerName(worst.server),
+			FormatTime(worst.at), time.Duration(c.timeoutAt(ex.session, worst.seq)))
 	}
 }
 
+// sesContact is contact a client of a session saw: a reply, or a Connected event.
+type sesContact struct {
+	at  histories.Time
+	seq histories.Seq
+	// op is the replied op, or -1 for a Connected event.
+	op int
+	// server is the server that answered, or -1 if unknown.
+	server int
+}
+
+// sesServers is each server's life from its server events.
+type sesServers struct {
+	// events[s] are server s's events of every kind, in Seq order.
+	events [][]*histories.ServerEvent
+	// n is the number of servers.
+	n int
+}
+
+func sesNewServers(h *histories.History) *sesServers {
+	s := &sesServers{n: h.Header.Servers}
+	for i := range h.Servers {
+		e := &h.Servers[i]
+		if e.Server < 0 {
+			continue
+		}
+		for len(s.events) <= e.Server {
+			s.events = append(s.events, nil)
+		}
+		s.events[e.Server] = append(s.events[e.Server], e)
+		s.n = max(s.n, e.Server+1)
+	}
+	return s
+}
+
+// lastBefore is server's last event with Seq below seq, or nil.
+func (s *sesServers) lastBefore(server int, seq histories.Seq) *histories.ServerEvent {
+	if server < 0 || server >= len(s.events) {
+		return nil
+	}
+	list := s.events[server]
+	k := sort.Search(len(list), func(k int) bool { return list[k].Seq >= seq })
+	if k == 0 {
+		return nil
+	}
+	return list[k-1]
+}
+
+// committer returns the Role event by which the leader that committed ex established itself:
+// the one that established the close's epoch, if it still led when the close committed (its
+// last server event before the commit) and no other server took the lead between its
+// establishment, or from when the window opened if later, and the commit. Otherwise nil: a
+// leader elected meanwhile may have committed a close its predecessor decided long before
+// (a leader applies its whole log when elected, B3).
+func (s *sesServers) committer(ex sesClose, from histories.Time) *histories.ServerEvent {
+	epoch := int64(ex.zxid) >> 32
+	var est *histories.ServerEvent
+	for server := range s.events {
+		last := s.lastBefore(server, ex.seq)
+		if last != nil && last.Kind == histories.Role && last.Role == histories.Leading && last.Serving && last.Epoch == epoch {
+			est = last
+		}
+	}
+	if est == nil {
+		return nil
+	}
+	for server, list := range s.events {
+		if server == est.Server {
+			continue
+		}
+		for _, e := range list {
+			if e.Seq < ex.seq && (e.Seq > est.Seq || e.Time >= from) && e.Kind == histories.Role && e.Role == histories.Leading {
+				return nil
+			}
+		}
+	}
+	return est
+}
+
+// relayed reports whether a touch the contact ct made reached the leader est before the expiry
+// decided at seq, barring faults: the contact came a tick after the leader was established, and
+// its server was the leader, or followed it and served since before the touch (a tick before
+// the contact) with no change until the expiry. A follower that still follows an older leader
+// (it has not noticed the change) or has just lost its leader forwards its touches nowhere.
+func (s *sesServers) relayed(ct *sesContact, est *histories.ServerEvent, seq histories.Seq, tick histories.Time) bool {
+	since := ct.at - tick
+	if since <= est.Time {
+		return false
+	}
+	if ct.server == est.Server {
+		return true // the leader's own last event is est (committer)
+	}
+	last := s.lastBefore(ct.server, seq)
+	return last != nil && last.Time < since && last.Kind == histories.Role && last.Role == histories.Following &&
+		last.Leader == est.Server && last.Epoch == est.Epoch && last.Serving
+}
+
+// pathCut reports whether a fault active at some time in [from, to] could cut or slow the path
+// of contact from the servers in path to the leader path[0], or delay a commit that the contact
+// or the expiry waited for (zookeeper.md A9): a fault on a server of path (crashed, paused,
+// clogged, isolated, its disk), a network fault that separates one of them from the leader, a
+// pause of the session's own client (it reads a reply late), or, within a tick before one of
+// the times in commits (the expiry's commit and the contacts: a write's reply, or a read queued
+// behind one, waits for its commit too), faults on so many other servers at once that those
+// still in touch with the leader are no quorum: a commit waits for a quorum's acks. A fault on
+// another server counts against the quorum until two ticks after it ended, for a restarted or
+// reconnected server to sync with the leader again, so a commit held up by it shows within
+// that tick. Faults on other servers otherwise, and faults that name only other clients or only
+// reset or kill a client, leave the path alone: a killed client sees nothing more, a reset
+// connection drops its replies.
+func (c *sesCheck) pathCut(from, to histories.Time, path []int, client, servers int, commits []histories.Time) bool {
+	leader := path[0]
+	// others are the faults on servers off the path, with the servers each one cuts off from
+	// the leader.
+	type other struct {
+		start, end histories.Time
+		cut        []int
+	}
+	var others []other
+	for i := range c.h.Faults {
+		f := &c.h.Faults[i]
+		end := f.End
+		if f.EndSeq == 0 {
+			end = histories.Never
+		}
+		if f.Start > to || end < from {
+			continue
+		}
+		switch f.Kind {
+		case histories.FaultClientReset, histories.FaultClientKill:
+			continue
+		case histories.FaultClientPause:
+			if client < 0 || slices.Contains(f.Clients, client) {
+				return true
+			}
+			continue
+		}
+		for _, x := range path {
+			if sesCuts(f, x, leader) {
+				return true
+			}
+		}
+		o := other{start: f.Start, end: end}
+		if end != histories.Never {
+			o.end = end + 2*c.tick
+		}
+		for y := range servers {
+			if !slices.Contains(path, y) && sesCuts(f, y, leader) {
+				o.cut = append(o.cut, y)
+			}
+		}
+		if len(o.cut) > 0 {
+			others = append(others, o)
+		}
+	}
+	// The set of faults in force only grows at a start: check the quorum at the start of each
+	// interval and at each fault start in it.
+	for _, commit := range commits {
+		lo := commit - c.tick
+		for _, first := range others {
+			at := max(first.start, lo)
+			if at > commit || first.end < at {
+				continue
+			}
+			cut := map[int]bool{}
+			for _, o := range others {
+				if o.start <= at && at <= o.end {
+					for _, y := range o.cut {
+						cut[y] = true
+					}
+				}
+			}
+			if 2*(servers-len(cut)) <= servers {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sesCuts reports whether fault f can cut or slow the link between server x and the leader
+// (x == leader: the leader itself), per sim/cluster's faults: node faults act on Servers (for a
+// link clog, on the link between its two servers), network faults on the links between their
+// Groups. A fault of an unknown kind, or a network fault that does not place both servers,
+// cuts.
+func sesCuts(f *histories.Fault, x, leader int) bool {
+	group := func(g []int, s int) bool { return slices.Contains(g, s) }
+	side := func(s int) int {
+		for k, g := range f.Groups {
+			if group(g, s) {
+				return k
+			}
+		}
+		return -1
+	}
+	switch f.Kind {
+	case histories.FaultCrash, histories.FaultPause, histories.FaultDisk, histories.FaultCrashAfterWrite,
+		histories.FaultCrashProposing, histories.FaultSwizzle:
+		return len(f.Servers) == 0 || group(f.Servers, x) || group(f.Servers, leader)
+	case histories.FaultClog:
+		if len(f.Servers) == 2 { // a link clog slows that link only, not the leader's others
+			return (f.Servers[0] == x && f.Servers[1] == leader) || (f.Servers[0] == leader && f.Servers[1] == x)
+		}
+		return len(f.Servers) == 0 || group(f.Servers, x) || group(f.Servers, leader)
+	case histories.FaultIsolate:
+		return len(f.Servers) == 0 || group(f.Servers, x) || group(f.Servers, leader)
+	case histories.FaultPartition:
+		sx, sl := side(x), side(leader)
+		return sx < 0 || sl < 0 || sx != sl
+	case histories.FaultOneWay, histories.FaultBridge:
+		if len(f.Groups) < 2 {
+			return true
+		}
+		a, b := f.Groups[0], f.Groups[len(f.Groups)-1]
+		if f.Kind == histories.FaultBridge && len(f.Groups) != 3 {
+			return true
+		}
+		return (group(a, x) && group(b, leader)) || (group(a, leader) && group(b, x))
+	case histories.FaultRing:
+		if len(f.Groups) != 1 {
+			return true
+		}
+		ring := f.Groups[0]
+		px, pl := slices.Index(ring, x), slices.Index(ring, leader)
+		if px < 0 || pl < 0 {
+			return true
+		}
+		d := (px - pl + len(ring)) % len(ring)
+		return d != 0 && d != 1 && d != len(ring)-1
+	}
+	return true
+}
+
 // sesPremature reports whether contact a client saw at time t proves that an expiry committed
-// at E with timeout T came too early, when no fault is active (zookeeper.md A9).
+// at E with timeout T came too early, when no fault is active on the path from the client's
+// server to the leader (zookeeper.md A9; checkExpiries decides which contact that is).
 //
 // The leader expires a session only once its deadline passed; a touch at time u sets the
 // deadline to ((u+T)/tick + 1)·tick, which is after u+T, and the expiry's closeSession commits
@@ -401,7 +667,7 @@ func (c *sesCheck) checkExpiries() {
 //	t - d >= E - T           (the touch came within the timeout before the expiry)
 //	t + tick/2 + RTT <= E - c (and reached the leader before it decided)
 //
-// With no fault active, d, RTT and c are far below half a tick (network and disk latencies),
+// With no fault on that path, d, RTT and c are far below half a tick (network and disk latencies),
 // so taking d <= tick and tick/2 + RTT + c <= tick gives the window
 //
 //	E - T + tick < t < E - tick.
@@ -424,27 +690,6 @@ func (c *sesCheck) timeoutAt(session tree.SessionID, seq histories.Seq) historie
 	return histories.Time(ms) * histories.Time(time.Millisecond)
 }
 
-// faultActive reports whether a fault that can cut a server's path to the leader was active at
-// some time in [from, to]. A fault that names only clients (a client's connection reset, its
-// node killed or paused) leaves the servers alone: contact any client saw still reached the
-// leader.
-func (c *sesCheck) faultActive(from, to histories.Time) bool {
-	for i := range c.h.Faults {
-		f := &c.h.Faults[i]
-		if len(f.Servers) == 0 && len(f.Groups) == 0 && len(f.Clients) > 0 {
-			continue
-		}
-		end := f.End
-		if f.EndSeq == 0 {
-			end = histories.Never
-		}
-		if f.Start <= to && end >= from {
-			return true
-		}
-	}
-	return false
-}
-
 func (c *sesCheck) verdict() Verdict {
 	summary := fmt.Sprintf("%d sessions closed (%d by clients, %d expiries, %d checked for premature expiry), %d Expired events: consistent",
 		len(c.closes), c.clientClosed, len(c.expiries), c.checked, c.expiredEvents)
@@ -454,6 +699,7 @@ func (c *sesCheck) verdict() Verdict {
 		{Name: "expiries", Value: float64(len(c.expiries))},
 		{Name: "expiries checked", Value: float64(c.checked)},
 		{Name: "expiries skipped (fault active)", Value: float64(c.skippedFault)},
+		{Name: "expiries skipped (leader change)", Value: float64(c.skippedLeader)},
 		{Name: "expiries skipped (no timeout or commit time)", Value: float64(c.skippedNoTimeout)},
 		{Name: "Expired events", Value: float64(c.expiredEvents)},
 		{Name: "Expired told before the close committed", Value: float64(c.toldBeforeCommit)},

@@ -133,29 +133,49 @@ func TestSessionsCatchesOpAfterClose(t *testing.T) {
 	ordMustCatch(t, CheckSessions(b.history(), sesOpts()), -1, "succeeded after the session's closeSession")
 }
 
-// sesBusyClient: client 0 (timeout 4 s) reads every second from 0 to 20 s; the leader expires
-// it at expireAt; a fault lasts over [faultFrom, faultTo) when faultTo > 0: a partition, or
-// with clientOnly another client's connection reset.
-func sesBusyClient(t *testing.T, expireAt, faultFrom, faultTo time.Duration, clientOnly bool) *histories.History {
-	b := ordNewBuilder(t, 3)
+// sesBusy shapes sesBusyClient's history.
+type sesBusy struct {
+	// servers is the ensemble's size (3 when 0); server 0 leads epoch 1.
+	servers int
+	// expireAt is when the leader expires client 0's session.
+	expireAt time.Duration
+	// faults start at faultFrom and end at faultTo, when faultTo > 0.
+	faults             []histories.Fault
+	faultFrom, faultTo time.Duration
+	// each, if set, runs every second before the client's read.
+	each func(b *ordBuilder, sec time.Duration)
+}
+
+// sesBusyClient: client 0 (timeout 4 s) on server 1 reads every second from 0 to 20 s; the
+// leader, server 0, expires it at o.expireAt.
+func sesBusyClient(t *testing.T, o sesBusy) *histories.History {
+	if o.servers == 0 {
+		o.servers = 3
+	}
+	b := ordNewBuilder(t, o.servers)
 	b.step = histories.Time(time.Microsecond)
 	b.connect(0, 1, 4000)
-	fault, started := 0, false
+	var ids []int
+	started := false
 	start := b.now
 	for sec := time.Duration(0); sec <= 20*time.Second; sec += time.Second {
 		b.now = start + histories.Time(sec)
-		if faultTo > 0 && !started && sec >= faultFrom {
-			f := histories.Fault{Kind: histories.FaultPartition, Groups: [][]int{{1}, {0, 2}}}
-			if clientOnly {
-				f = histories.Fault{Kind: histories.FaultClientReset, Clients: []int{3}}
+		if o.faultTo > 0 && !started && sec >= o.faultFrom {
+			for _, f := range o.faults {
+				ids = append(ids, b.rec.FaultStart(b.tick(), f))
 			}
-			fault = b.rec.FaultStart(b.tick(), f)
 			started = true
 		}
-		if started && sec >= faultTo {
-			b.rec.FaultEnd(b.tick(), fault)
+		if started && sec >= o.faultTo {
+			for _, id := range ids {
+				b.rec.FaultEnd(b.tick(), id)
+			}
+			ids = nil
 		}
-		if sec == expireAt {
+		if o.each != nil {
+			o.each(b, sec)
+		}
+		if sec == o.expireAt {
 			b.expire(0)
 			return b.history()
 		}
@@ -165,23 +185,111 @@ func sesBusyClient(t *testing.T, expireAt, faultFrom, faultTo time.Duration, cli
 	return nil
 }
 
+// sesFaulted is sesBusyClient's premature expiry at 15 s with faults over [12 s, 13 s).
+func sesFaulted(t *testing.T, servers int, faults ...histories.Fault) Verdict {
+	return CheckSessions(sesBusyClient(t, sesBusy{servers: servers, expireAt: 15 * time.Second,
+		faults: faults, faultFrom: 12 * time.Second, faultTo: 13 * time.Second}), sesOpts())
+}
+
+func sesMustSkip(t *testing.T, v Verdict, metric string) {
+	t.Helper()
+	sesMustPass(t, v)
+	if ordMetric(v, metric) != 1 || ordMetric(v, "expiries checked") != 0 {
+		t.Fatalf("the expiry was not skipped as %q: %v", metric, v.Metrics)
+	}
+}
+
 func TestSessionsCatchesPrematureExpiry(t *testing.T) {
-	v := CheckSessions(sesBusyClient(t, 15*time.Second, 0, 0, false), sesOpts())
-	ordMustCatch(t, v, -1, "within its timeout 4s of the expiry, with no fault active")
+	v := CheckSessions(sesBusyClient(t, sesBusy{expireAt: 15 * time.Second}), sesOpts())
+	ordMustCatch(t, v, -1, "within its timeout 4s of the expiry, with no fault on that path")
 	t.Log(v.String())
 
-	// The same expiry while a fault is active in the window is not judged.
-	v = CheckSessions(sesBusyClient(t, 15*time.Second, 12*time.Second, 13*time.Second, false), sesOpts())
-	sesMustPass(t, v)
-	if ordMetric(v, "expiries skipped (fault active)") != 1 || ordMetric(v, "expiries checked") != 0 {
-		t.Fatalf("the expiry in a fault window was not skipped: %v", v.Metrics)
-	}
+	// The same expiry while a partition cuts the client's server off from the leader is not
+	// judged: the touches it saw may never have reached the leader.
+	sesMustSkip(t, sesFaulted(t, 3, histories.Fault{Kind: histories.FaultPartition, Groups: [][]int{{1}, {0, 2}}}),
+		"expiries skipped (fault active)")
 	// A fault that ended before the window does not excuse it.
-	v = CheckSessions(sesBusyClient(t, 15*time.Second, 2*time.Second, 3*time.Second, false), sesOpts())
-	ordMustCatch(t, v, -1, "with no fault active")
+	v = CheckSessions(sesBusyClient(t, sesBusy{expireAt: 15 * time.Second, faultFrom: 2 * time.Second, faultTo: 3 * time.Second,
+		faults: []histories.Fault{{Kind: histories.FaultPartition, Groups: [][]int{{1}, {0, 2}}}}}), sesOpts())
+	ordMustCatch(t, v, -1, "with no fault on that path")
 	// Nor does a fault that acts on another client only.
-	v = CheckSessions(sesBusyClient(t, 15*time.Second, 12*time.Second, 13*time.Second, true), sesOpts())
-	ordMustCatch(t, v, -1, "with no fault active")
+	ordMustCatch(t, sesFaulted(t, 3, histories.Fault{Kind: histories.FaultClientReset, Clients: []int{3}, Servers: []int{2}}),
+		-1, "with no fault on that path")
+}
+
+// Faults off the path from the client's server (s2) to the leader (s1) leave the leader hearing
+// every touch: the premature expiry is still caught.
+func TestSessionsCatchesPrematureExpiryUnderUnrelatedFaults(t *testing.T) {
+	for name, c := range map[string]struct {
+		servers int
+		faults  []histories.Fault
+	}{
+		"another follower crashed":             {3, []histories.Fault{{Kind: histories.FaultCrash, Servers: []int{2}}}},
+		"another follower paused":              {3, []histories.Fault{{Kind: histories.FaultPause, Servers: []int{2}}}},
+		"another follower isolated":            {3, []histories.Fault{{Kind: histories.FaultIsolate, Servers: []int{2}}}},
+		"another follower's disk":              {3, []histories.Fault{{Kind: histories.FaultDisk, Servers: []int{2}}}},
+		"partition keeping s2 with the leader": {3, []histories.Fault{{Kind: histories.FaultPartition, Groups: [][]int{{0, 1}, {2}}}}},
+		"link clog between followers":          {3, []histories.Fault{{Kind: histories.FaultClog, Servers: []int{1, 2}}}},
+		"one-way away from the pair":           {3, []histories.Fault{{Kind: histories.FaultOneWay, Groups: [][]int{{2}, {0, 1}}}}},
+		"bridge with the pair on one side":     {5, []histories.Fault{{Kind: histories.FaultBridge, Groups: [][]int{{0, 1}, {2}, {3, 4}}}}},
+		"ring with the pair neighbours":        {5, []histories.Fault{{Kind: histories.FaultRing, Groups: [][]int{{1, 0, 2, 3, 4}}}}},
+		"two of five others down":              {5, []histories.Fault{{Kind: histories.FaultCrash, Servers: []int{2}}, {Kind: histories.FaultPause, Servers: []int{3}}}},
+		"another client paused":                {3, []histories.Fault{{Kind: histories.FaultClientPause, Clients: []int{5}}}},
+		"the client killed":                    {3, []histories.Fault{{Kind: histories.FaultClientKill, Clients: []int{0}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ordMustCatch(t, sesFaulted(t, c.servers, c.faults...), -1, "with no fault on that path")
+		})
+	}
+}
+
+// A fault that can cut or slow the path from the client's server (s2) to the leader (s1), or the
+// leader's quorum, excuses the expiry: it is not judged.
+func TestSessionsSkipsExpiryWhenPathCut(t *testing.T) {
+	for name, c := range map[string]struct {
+		servers int
+		faults  []histories.Fault
+	}{
+		"client's server isolated":  {3, []histories.Fault{{Kind: histories.FaultIsolate, Servers: []int{1}}}},
+		"client's server paused":    {3, []histories.Fault{{Kind: histories.FaultPause, Servers: []int{1}}}},
+		"client's server clogged":   {3, []histories.Fault{{Kind: histories.FaultClog, Servers: []int{1}}}},
+		"leader crashed":            {3, []histories.Fault{{Kind: histories.FaultCrash, Servers: []int{0}}}},
+		"leader crashed proposing":  {3, []histories.Fault{{Kind: histories.FaultCrashProposing, Servers: []int{0}}}},
+		"partition off the leader":  {3, []histories.Fault{{Kind: histories.FaultPartition, Groups: [][]int{{0}, {1, 2}}}}},
+		"one-way to the leader":     {3, []histories.Fault{{Kind: histories.FaultOneWay, Groups: [][]int{{1}, {0, 2}}}}},
+		"link clog to the leader":   {3, []histories.Fault{{Kind: histories.FaultClog, Servers: []int{0, 1}}}},
+		"bridge between the pair":   {5, []histories.Fault{{Kind: histories.FaultBridge, Groups: [][]int{{0, 2}, {3}, {1, 4}}}}},
+		"ring apart":                {5, []histories.Fault{{Kind: histories.FaultRing, Groups: [][]int{{0, 2, 1, 3, 4}}}}},
+		"swizzle over the leader":   {3, []histories.Fault{{Kind: histories.FaultSwizzle, Servers: []int{2, 0}}}},
+		"the client paused":         {3, []histories.Fault{{Kind: histories.FaultClientPause, Clients: []int{0}}}},
+		"three of five others down": {5, []histories.Fault{{Kind: histories.FaultCrash, Servers: []int{2}}, {Kind: histories.FaultPause, Servers: []int{3}}, {Kind: histories.FaultIsolate, Servers: []int{4}}}},
+		"unknown kind":              {3, []histories.Fault{{Kind: "meteor", Servers: []int{2}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			sesMustSkip(t, sesFaulted(t, c.servers, c.faults...), "expiries skipped (fault active)")
+		})
+	}
+}
+
+// A leader established in the window may have committed a close its predecessor decided long
+// before: the expiry is not judged. Contact through a server that stopped following the leader
+// before the expiry committed is no evidence: its touches may never have been forwarded.
+func TestSessionsLeaderChangeAndStaleFollower(t *testing.T) {
+	role := func(server int, r histories.ServerRole, leader int, serving bool, at time.Duration) func(*ordBuilder, time.Duration) {
+		return func(b *ordBuilder, sec time.Duration) {
+			if sec == at {
+				b.rec.Server(b.tick(), histories.ServerEvent{Server: server, Kind: histories.Role, Role: r, Epoch: 2, Leader: leader, Serving: serving})
+			}
+		}
+	}
+	v := CheckSessions(sesBusyClient(t, sesBusy{expireAt: 15 * time.Second, each: role(2, histories.Leading, 2, false, 12*time.Second)}), sesOpts())
+	sesMustSkip(t, v, "expiries skipped (leader change)")
+
+	v = CheckSessions(sesBusyClient(t, sesBusy{expireAt: 15 * time.Second, each: role(1, histories.Looking, -1, false, 13*time.Second)}), sesOpts())
+	sesMustPass(t, v)
+	if ordMetric(v, "expiries checked") != 1 {
+		t.Fatalf("the expiry was not checked: %v", v.Metrics)
+	}
 }
 
 // An expiry a timeout and more after the client's last contact is correct.
