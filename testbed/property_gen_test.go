@@ -108,7 +108,7 @@ func faultKinds(sc cluster.Scenario) []histories.FaultKind {
 	var kinds []histories.FaultKind
 	weights := cluster.DefaultFaultWeights()
 	for _, k := range cluster.FaultKinds() {
-		if weights[k] > 0 && faultFits(k, sc) {
+		if weights[k] > 0 && sc.Plannable(k) {
 			kinds = append(kinds, k)
 		}
 	}
@@ -189,30 +189,6 @@ func FaultGen(sc cluster.Scenario) *rapid.Generator[cluster.FaultSpec] {
 		}
 		return spec
 	})
-}
-
-// faultFits reports whether sc's ensemble can have a fault of kind k (the plan's own rule,
-// sim/cluster schedule.go plannable).
-func faultFits(k histories.FaultKind, sc cluster.Scenario) bool {
-	n, down := sc.Servers, sc.Faults.MaxDown
-	if down == 0 {
-		down = (n - 1) / 2
-	}
-	switch k {
-	case histories.FaultCrash, histories.FaultCrashProposing, histories.FaultPause:
-		return down >= 1
-	case histories.FaultCrashAfterWrite, histories.FaultDisk:
-		return down >= 1 && n >= 2
-	case histories.FaultPartition, histories.FaultIsolate, histories.FaultOneWay, histories.FaultSwizzle:
-		return n >= 2
-	case histories.FaultBridge:
-		return n >= 3
-	case histories.FaultRing:
-		return n >= 4
-	case histories.FaultClientReset:
-		return sc.Clients >= 1
-	}
-	return true
 }
 
 // drawMillis draws a duration in [lo, hi] in whole milliseconds, shrinking toward lo.

@@ -308,7 +308,7 @@ func planFaults(sc Scenario, r *sim.Rand) []FaultSpec {
 	var weights []int
 	total := 0
 	for _, k := range FaultKinds() {
-		if w := f.Weights[k]; w > 0 && plannable(k, sc) {
+		if w := f.Weights[k]; w > 0 && sc.Plannable(k) {
 			kinds, weights = append(kinds, k), append(weights, w)
 			total += w
 		}
@@ -335,8 +335,10 @@ func planFaults(sc Scenario, r *sim.Rand) []FaultSpec {
 	return out
 }
 
-// plannable reports whether a plan can draw kind for sc's ensemble.
-func plannable(k histories.FaultKind, sc Scenario) bool {
+// Plannable reports whether a fault of kind k fits sc's ensemble (enough servers for its
+// groups, a crash allowed by MaxDown, a client to reset): a drawn plan only draws such kinds,
+// and so do generators of schedules (testbed's rapid tests).
+func (sc Scenario) Plannable(k histories.FaultKind) bool {
 	n := sc.Servers
 	switch k {
 	case histories.FaultCrash, histories.FaultCrashProposing, histories.FaultPause:
