@@ -85,6 +85,20 @@ func TestViolationIsSavedAndReplays(t *testing.T) {
 	if code := run([]string{"check", m[1]}, &c, &errb); code != exitViolation || !strings.Contains(c.String(), "zxid-order     FAIL") {
 		t.Fatalf("check exit %d, want %d and the zxid-order violation:\n%s%s", code, exitViolation, c.String(), errb.String())
 	}
+	for _, cmd := range []string{"check", "replay"} {
+		var j bytes.Buffer
+		if code := run([]string{cmd, "--json", "--checkers", "zxid-order", m[1]}, &j, &errb); code != exitViolation {
+			t.Fatalf("%s --json exit %d, want %d:\n%s%s", cmd, code, exitViolation, j.String(), errb.String())
+		}
+		var got historyJSON
+		if err := json.Unmarshal(j.Bytes(), &got); err != nil {
+			t.Fatalf("%s --json is not one JSON object: %v\n%s", cmd, err, j.String())
+		}
+		if got.Seed != 3 || got.Status != "FAIL" || len(got.Verdicts) != 1 || got.Verdicts[0].Status != "FAIL" ||
+			hash == nil || got.TraceHash != hash[1] || (cmd == "replay") != (got.Reproduced != nil && *got.Reproduced) {
+			t.Fatalf("%s --json: %+v", cmd, got)
+		}
+	}
 }
 
 // --json prints one object with the verdicts, and --faults none runs without faults.
