@@ -26,8 +26,9 @@ import (
 // so that any bytes survive). Then one record per line, each a JSON object whose first
 // field "type" names it:
 //
-//   - the timeline: "op", "event", "fault", "server" and "applied" records merged in Seq order
-//     (an op at its invoke, a fault at its start), so reading the file top down reads the run;
+//   - the timeline: "op", "event", "fault", "server", "recipe" and "applied" records merged in
+//     Seq order (an op at its invoke, a fault at its start), so reading the file top down reads
+//     the run;
 //   - "txn": the committed log, in zxid order;
 //   - "checkpoint": the trace samples, in order;
 //   - "final": each server's state at the end, in order;
@@ -43,6 +44,7 @@ import (
 //	{"type":"event","client":"c1","session":"0x2000000000001","time":402000000,"seq":17,"event":"NodeDataChanged","path":"/a","zxid":"0x100000002","server":"s2"}
 //	{"type":"fault","id":0,"kind":"partition","groups":[["s1"],["s2","s3"]],"detail":"isolate the leader","start":450000000,"start_seq":19,"end":600000000,"end_seq":25}
 //	{"type":"server","server":"s1","time":300000000,"seq":4,"kind":"role","role":"leading","epoch":1,"leader":"s1","serving":true}
+//	{"type":"recipe","process":3,"client":"c0","session":"0x1000000000001","time":650000000,"seq":27,"recipe":"lock","step":"acquired","name":"/a","node":"/a/lock-0000000000","token":4294967297,"value":"v\u0000"}
 //	{"type":"applied","server":"s2","incarnation":1,"time":353000000,"seq":9,"zxid":"0x100000001","op":"create","session":"0x1000000000001","cxid":1,"digest":"0xabcdef"}
 //	{"type":"txn","zxid":"0x100000001","op":"create","session":"0x1000000000001","path":"/a","txn":"Ar8LgoCAgICAgAECgoCAgCC8BQIvYQJ2MO/NqwAAAAAAAT4Fd29ybGQGYW55b25lAg=="}
 //	{"type":"checkpoint","time":300000000,"events":2000,"hash":"0x1166f93275e96410"}
@@ -93,7 +95,7 @@ import (
 //
 // For a History h that Encode accepts, Decode(Encode(h)) equals h field for field, with three
 // exceptions, all of them values no Recorder makes: an empty, non-nil list of records (Ops,
-// Events, Faults, Servers, Log, Checkpoints, Final, or one server's Applied) decodes as nil
+// Events, Faults, Servers, Recipes, Log, Checkpoints, Final, or one server's Applied) decodes as nil
 // (there is no record to say it was there); Applied decodes with exactly Header.Servers lists
 // (a Recorder makes that many; a shorter Applied gets empty lists appended); and the header's
 // Scenario is compacted, with a nil or JSON null Scenario read back as nil. Header.Format is
@@ -249,7 +251,7 @@ func (e *codecEncoder) end() {
 // timeline writes ops, events, faults, server events and applied txns merged by Seq. The merge
 // keeps each list's own order, whatever its Seqs, so Decode rebuilds every list exactly.
 func (e *codecEncoder) timeline(h *History) {
-	var nOp, nEv, nFault, nSrv int
+	var nOp, nEv, nFault, nSrv, nRecipe int
 	nApplied := make([]int, len(h.Applied))
 	for {
 		best, bestSeq := -1, Seq(0)
@@ -265,9 +267,12 @@ func (e *codecEncoder) timeline(h *History) {
 		if nSrv < len(h.Servers) && (best < 0 || h.Servers[nSrv].Seq < bestSeq) {
 			best, bestSeq = 3, h.Servers[nSrv].Seq
 		}
+		if nRecipe < len(h.Recipes) && (best < 0 || h.Recipes[nRecipe].Seq < bestSeq) {
+			best, bestSeq = 4, h.Recipes[nRecipe].Seq
+		}
 		for s, list := range h.Applied {
 			if n := nApplied[s]; n < len(list) && (best < 0 || list[n].Seq < bestSeq) {
-				best, bestSeq = 4+s, list[n].Seq
+				best, bestSeq = 5+s, list[n].Seq
 			}
 		}
 		switch best {
@@ -285,8 +290,11 @@ func (e *codecEncoder) timeline(h *History) {
 		case 3:
 			e.server(&h.Servers[nSrv])
 			nSrv++
+		case 4:
+			e.recipe(&h.Recipes[nRecipe])
+			nRecipe++
 		default:
-			s := best - 4
+			s := best - 5
 			e.applied(s, &h.Applied[s][nApplied[s]])
 			nApplied[s]++
 		}
@@ -404,6 +412,24 @@ func (e *codecEncoder) fault(f *Fault) {
 		e.int(int64(f.End))
 	}
 	e.optUint("end_seq", uint64(f.EndSeq))
+	e.end()
+}
+
+func (e *codecEncoder) recipe(r *RecipeEvent) {
+	e.begin("recipe")
+	e.key("process")
+	e.int(int64(r.Process))
+	e.key("client")
+	e.client(r.Client)
+	e.optSession("session", r.Session)
+	e.optInt("time", int64(r.Time))
+	e.optUint("seq", uint64(r.Seq))
+	e.optStr("recipe", r.Recipe)
+	e.optStr("step", r.Step)
+	e.optStr("name", r.Name)
+	e.optStr("node", r.Node)
+	e.optInt("token", r.Token)
+	e.optStr("value", r.Value)
 	e.end()
 }
 
@@ -1109,6 +1135,20 @@ func codecKey(b []byte) string {
 		return "up"
 	case "healed":
 		return "healed"
+	case "process":
+		return "process"
+	case "recipe":
+		return "recipe"
+	case "step":
+		return "step"
+	case "name":
+		return "name"
+	case "node":
+		return "node"
+	case "token":
+		return "token"
+	case "value":
+		return "value"
 	case "converged":
 		return "converged"
 	case "at":
@@ -1248,7 +1288,7 @@ func (d *codecDecoder) header() Header {
 }
 
 // codecKinds holds the record types, as codecKeys holds the field names.
-var codecKinds = map[string]string{"op": "op", "event": "event", "fault": "fault", "server": "server",
+var codecKinds = map[string]string{"op": "op", "event": "event", "fault": "fault", "server": "server", "recipe": "recipe",
 	"applied": "applied", "txn": "txn", "checkpoint": "checkpoint", "final": "final",
 	"liveness": "liveness", "end": "end"}
 
@@ -2164,6 +2204,8 @@ func (d *codecDecoder) record(line []byte, n int) {
 		d.fault()
 	case "server":
 		d.server()
+	case "recipe":
+		d.recipe()
 	case "applied":
 		d.applied()
 	case "txn":
@@ -2274,6 +2316,43 @@ func (d *codecDecoder) event() {
 			d.unknown(k)
 		}
 	}
+}
+
+func (d *codecDecoder) recipe() {
+	var r RecipeEvent
+	var n int
+	d.open('{')
+	for d.more('}', &n) {
+		switch k := d.key(); k {
+		case "type":
+			d.typeField()
+		case "process":
+			r.Process = d.int()
+		case "client":
+			r.Client = d.clientIndex()
+		case "session":
+			r.Session = d.session()
+		case "time":
+			r.Time = Time(d.int64())
+		case "seq":
+			r.Seq = Seq(d.uint64())
+		case "recipe":
+			r.Recipe = d.str()
+		case "step":
+			r.Step = d.str()
+		case "name":
+			r.Name = d.str()
+		case "node":
+			r.Node = d.str()
+		case "token":
+			r.Token = d.int64()
+		case "value":
+			r.Value = d.str()
+		default:
+			d.unknown(k)
+		}
+	}
+	d.h.Recipes = append(d.h.Recipes, r)
 }
 
 func (d *codecDecoder) fault() {

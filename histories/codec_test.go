@@ -28,6 +28,7 @@ func codecNormalize(h *History) *History {
 	c.Events = codecNilIfEmpty(c.Events)
 	c.Faults = codecNilIfEmpty(c.Faults)
 	c.Servers = codecNilIfEmpty(c.Servers)
+	c.Recipes = codecNilIfEmpty(c.Recipes)
 	c.Log = codecNilIfEmpty(c.Log)
 	c.Final = codecNilIfEmpty(c.Final)
 	c.Checkpoints = codecNilIfEmpty(c.Checkpoints)
@@ -120,7 +121,7 @@ func TestCodecTimelineOrder(t *testing.T) {
 			seq = rec["invoke_seq"].(json.Number)
 		case "fault":
 			seq = rec["start_seq"].(json.Number)
-		case "event", "server", "applied":
+		case "event", "server", "applied", "recipe":
 			seq = rec["seq"].(json.Number)
 		default:
 			continue
@@ -455,6 +456,8 @@ func codecTinyHistory() *History {
 	r.Server(520*ms, ServerEvent{Server: 0, Kind: Crash, Zxid: 0x100000002})
 	r.FaultEnd(600*ms, f)
 	r.Server(640*ms, ServerEvent{Server: 1, Kind: Role, Role: Looking, Epoch: 1, Leader: -1, Zxid: 0x100000002})
+	r.Recipe(650*ms, RecipeEvent{Process: 3, Client: 0, Session: sess1, Recipe: RecipeLock, Step: "acquired", Name: "/a",
+		Node: "/a/lock-0000000000", Token: 0x100000001, Value: "v\x00"})
 	r.SetLiveness(Liveness{Healed: 600 * ms, Pending: "server s1 down"})
 	h := r.Finish(700*ms, 5500, 0x1234abcd5678ef90, []Final{
 		{Server: 0, Epoch: 1, Zxid: 0x100000002, Digest: 0x1111},
@@ -676,6 +679,12 @@ var codecGenHistory = rapid.Custom(func(t *rapid.T) *History {
 			Role:  ServerRole(rapid.SampledFrom([]uint8{0, 1, 2, 3, 7}).Draw(t, "role")),
 			Epoch: codecGenInt64.Draw(t, "epoch"), Leader: codecGenServer.Draw(t, "leader"),
 			Serving: rapid.Bool().Draw(t, "serving"), Zxid: codecGenZxid.Draw(t, "zxid"), Detail: codecGenText.Draw(t, "detail")})
+	}
+	for range rapid.IntRange(0, 3).Draw(t, "recipe events") {
+		h.Recipes = append(h.Recipes, RecipeEvent{Process: rapid.IntRange(-1, 30).Draw(t, "process"), Client: codecGenClient.Draw(t, "client"),
+			Session: codecGenSession.Draw(t, "session"), Time: codecGenTime.Draw(t, "time"), Seq: codecGenSeq.Draw(t, "seq"),
+			Recipe: codecGenText.Draw(t, "recipe"), Step: codecGenText.Draw(t, "step"), Name: codecGenText.Draw(t, "name"),
+			Node: codecGenText.Draw(t, "node"), Token: codecGenInt64.Draw(t, "token"), Value: codecGenText.Draw(t, "value")})
 	}
 	h.Applied = make([][]Applied, servers)
 	for s := range servers {

@@ -38,7 +38,7 @@ type Divergence struct {
 // RecordDiff is the first record in which two runs differ.
 type RecordDiff struct {
 	// Kind is the record type as the file format names it: "op", "event", "fault", "server",
-	// "applied", "txn", "final", "liveness".
+	// "applied", "recipe", "txn", "final", "liveness".
 	Kind string
 	// Seq and Time place the record in the first run (in the second when the first has none
 	// there); both are 0 for the records outside the timeline (txn, final, liveness).
@@ -236,6 +236,7 @@ const (
 	divFaultEnd
 	divServer
 	divApplied
+	divRecipe
 )
 
 // divItem is one entry of a history's timeline: an op's invoke or return, an event, a fault's
@@ -243,7 +244,7 @@ const (
 type divItem struct {
 	seq    Seq
 	kind   divKind
-	index  int // in its list (Ops, Events, Faults, Servers, Applied[server])
+	index  int // in its list (Ops, Events, Faults, Servers, Applied[server], Recipes)
 	server int // for divApplied
 }
 
@@ -271,6 +272,9 @@ func divTimeline(h *History) []divItem {
 		for i := range list {
 			items = append(items, divItem{seq: list[i].Seq, kind: divApplied, index: i, server: s})
 		}
+	}
+	for i := range h.Recipes {
+		items = append(items, divItem{seq: h.Recipes[i].Seq, kind: divRecipe, index: i})
 	}
 	slices.SortStableFunc(items, func(x, y divItem) int {
 		switch {
@@ -372,6 +376,10 @@ func divSame(a, b *History, x, y divItem) bool {
 		pa, pb := a.Applied[x.server][x.index], b.Applied[y.server][y.index]
 		pa.Seq, pb.Seq = 0, 0
 		return x.server == y.server && pa == pb
+	case divRecipe:
+		ra, rb := a.Recipes[x.index], b.Recipes[y.index]
+		ra.Seq, rb.Seq = 0, 0
+		return ra == rb
 	}
 	return false
 }
@@ -404,6 +412,8 @@ func divRecord(h *History, it divItem) *RecordDiff {
 		r.Kind, r.Time = "server", h.Servers[it.index].Time
 	case divApplied:
 		r.Kind, r.Time = "applied", h.Applied[it.server][it.index].Time
+	case divRecipe:
+		r.Kind, r.Time = "recipe", h.Recipes[it.index].Time
 	}
 	return r
 }
@@ -511,6 +521,9 @@ func divDescribe(h *History, it divItem) string {
 	case divApplied:
 		p := &h.Applied[it.server][it.index]
 		return fmt.Sprintf("%s applied %s (%s, session %s, cxid %d, digest %#x)", ServerName(it.server), p.Zxid, p.Type, p.Session, p.Cxid, p.Digest)
+	case divRecipe:
+		e := &h.Recipes[it.index]
+		return fmt.Sprintf("%s %s %s %s (process %d, node %s, token %d, value %q)", ClientName(e.Client), e.Recipe, e.Name, e.Step, e.Process, e.Node, e.Token, e.Value)
 	}
 	return "?"
 }

@@ -207,6 +207,10 @@ func TestDivergeFindsEveryChange(t *testing.T) {
 			i := rapid.IntRange(0, len(b.Servers)-1).Draw(t, "server")
 			changes = append(changes, func() { b.Servers[i].Epoch++ })
 		}
+		if len(b.Recipes) > 0 {
+			i := rapid.IntRange(0, len(b.Recipes)-1).Draw(t, "recipe")
+			changes = append(changes, func() { b.Recipes[i].Token++ }, func() { b.Recipes = slices.Delete(b.Recipes, i, i+1) })
+		}
 		for s := range b.Applied {
 			if len(b.Applied[s]) > 0 {
 				changes = append(changes, func() { b.Applied[s][0].Digest++ })

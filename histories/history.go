@@ -35,6 +35,9 @@ type History struct {
 	Faults []Fault
 	// Servers are the servers' role changes, boots and crashes, in the order they happened.
 	Servers []ServerEvent
+	// Recipes are the steps of coordination recipes that the workloads ran, in the order they
+	// happened (RecipeEvent).
+	Recipes []RecipeEvent
 	// Log is the committed txn sequence: every txn any server applied, once per zxid, in zxid
 	// order (the first server to apply a zxid supplies it; Applied tells whether the others
 	// agreed).

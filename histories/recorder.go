@@ -102,6 +102,12 @@ func (r *Recorder) Event(now Time, e Event) {
 	*r.events.add() = e
 }
 
+// Recipe records a step of a coordination recipe; Seq and Time are set here.
+func (r *Recorder) Recipe(now Time, e RecipeEvent) {
+	e.Time, e.Seq = now, r.tick(now)
+	r.h.Recipes = append(r.h.Recipes, e)
+}
+
 // FaultStart records the start of a fault and returns its ID for FaultEnd.
 func (r *Recorder) FaultStart(now Time, f Fault) int {
 	f.ID = len(r.h.Faults)
