@@ -32,8 +32,38 @@ type Checker struct {
 	Name string
 	// Rule says in one line what the checker holds the history to.
 	Rule string
+	// Workload, when set, makes the checker a recipe checker: it judges the steps of that
+	// recipe workload and runs only on scenarios whose mix has it (or when CheckOptions.Only
+	// names it).
+	Workload cluster.WorkloadKind
 	// check judges h, run from sc.
 	check func(h *histories.History, sc cluster.Scenario, opts CheckOptions) models.Verdict
+}
+
+// appliesTo reports whether the checker judges runs of sc by default.
+func (c *Checker) appliesTo(sc cluster.Scenario) bool {
+	return c.Workload == "" || sc.Workload.Mix[c.Workload] > 0
+}
+
+// CheckersFor returns the checkers Check runs by default on a history of sc: every checker of
+// the protocol, and the recipe checkers of the recipes sc's workload runs.
+func CheckersFor(sc cluster.Scenario) []Checker {
+	var out []Checker
+	for i := range checkers {
+		if checkers[i].appliesTo(sc) {
+			out = append(out, checkers[i])
+		}
+	}
+	return out
+}
+
+// registerRecipeChecker adds a recipe checker after the others; each recipe checker's file
+// calls it from its init, so the order is the files' (sorted by name).
+func registerRecipeChecker(c Checker) {
+	if c.Workload == "" {
+		panic("testbed: recipe checker " + c.Name + " names no workload")
+	}
+	checkers = append(checkers, c)
 }
 
 // checkers are every checker, cheapest first: a sweep that stops at the first failure then
@@ -91,8 +121,8 @@ func (o CheckOptions) Validate() error {
 	return nil
 }
 
-// Check judges a history with every checker (or those opts.Only names), in the order of
-// Checkers. The history's header must hold the scenario it ran (sim/cluster writes it): the
+// Check judges a history with every checker that applies to its scenario (CheckersFor), or with
+// those opts.Only names, in the order of Checkers. The history's header must hold the scenario it ran (sim/cluster writes it): the
 // session checker needs its tickTime and the liveness checker its bound. A header without a
 // readable scenario is an error wrapping cluster.ErrBadScenario.
 func Check(h *histories.History, opts CheckOptions) ([]models.Verdict, error) {
@@ -105,7 +135,7 @@ func Check(h *histories.History, opts CheckOptions) ([]models.Verdict, error) {
 	}
 	var out []models.Verdict
 	for _, c := range checkers {
-		if len(opts.Only) > 0 && !slices.Contains(opts.Only, c.Name) {
+		if len(opts.Only) > 0 && !slices.Contains(opts.Only, c.Name) || len(opts.Only) == 0 && !c.appliesTo(sc) {
 			continue
 		}
 		out = append(out, c.check(h, sc, opts))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"zoosim/sim/cluster"
 	"zoosim/testbed"
 )
 
@@ -112,7 +113,7 @@ func TestRunJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
 	}
-	if got.Seed != 2 || got.Status != "pass" || len(got.Verdicts) != len(testbed.Checkers()) || got.Outcome.Faults != 0 || got.Folder == "" ||
+	if got.Seed != 2 || got.Status != "pass" || len(got.Verdicts) != len(testbed.CheckersFor(cluster.DefaultScenario())) || got.Outcome.Faults != 0 || got.Folder == "" ||
 		!strings.Contains(got.Replay, "--faults none") {
 		t.Fatalf("unexpected report: %+v", got)
 	}

@@ -207,7 +207,7 @@ func (r *runner) run(sched []FaultSpec) *histories.History {
 	healed := w.Now()
 	w.RunWhile(progress, healed.Add(time.Duration(sc.Cooldown)))
 	w.RunUntil(healed.Add(time.Duration(sc.Cooldown)))
-	r.stopping = true
+	r.stopWorkloads()
 	live := histories.Liveness{Healed: histories.Time(healed), At: histories.Never}
 	if w.RunWhile(func() bool { return progress() && !r.converged() }, healed.Add(bound)) {
 		live.Pending = r.pendingReport()
@@ -364,8 +364,12 @@ func (r *runner) pendingReport() string {
 	if r.outstanding > 0 {
 		for _, wk := range r.workers {
 			if wk.inOp {
-				parts = append(parts, fmt.Sprintf("%d client ops outstanding (%s %s %s since %v)", r.outstanding,
-					histories.ClientName(wk.vals.client), wk.opType, wk.opPath, wk.opSince))
+				what := fmt.Sprintf("%s %s", wk.opType, wk.opPath)
+				if wk.opWhat != "" {
+					what = wk.opWhat
+				}
+				parts = append(parts, fmt.Sprintf("%d client ops outstanding (%s %s since %v)", r.outstanding,
+					histories.ClientName(wk.vals.client), what, wk.opSince))
 				break
 			}
 		}

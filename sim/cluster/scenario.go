@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"zoosim/histories"
+	"zoosim/recipes"
 	"zoosim/sim"
 	"zoosim/zab"
 )
@@ -47,6 +48,9 @@ type Scenario struct {
 	// Variants are the protocol variants every server runs (zab.Variants); none is the correct
 	// protocol.
 	Variants []zab.Variant `json:"variants"`
+	// RecipeFlaws break the coordination recipes that recipe workloads run, on purpose
+	// (recipes.Flaw), to show that the recipe checkers catch them; none runs them correctly.
+	RecipeFlaws []recipes.Flaw `json:"recipe_flaws,omitempty"`
 	// Safety is how long the safety phase lasts: workloads run and faults are injected.
 	Safety Duration `json:"safety"`
 	// Cooldown is how long the workloads keep running once every fault is healed, so the
@@ -286,6 +290,11 @@ func (sc Scenario) Validate() error {
 	}
 	if _, err := zab.ParseVariants(strings.Join(names, ",")); err != nil {
 		return bad("variants", "%v", err)
+	}
+	for _, f := range sc.RecipeFlaws {
+		if _, err := recipes.ParseFlaw(string(f)); err != nil {
+			return bad("recipe_flaws", "%v", err)
+		}
 	}
 	for _, d := range []struct {
 		field string

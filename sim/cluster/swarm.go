@@ -40,7 +40,7 @@ func drawSwarm(base Scenario, seed uint64) Scenario {
 
 	// The workload: each kind present with probability 3/4 and a weight of 1 to 4; at least one.
 	mix := Mix{}
-	for _, k := range WorkloadKinds() {
+	for _, k := range OpKinds() {
 		if r.IntN(4) != 0 {
 			mix[k] = int(r.Between(1, 4))
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"zoosim/histories"
+	"zoosim/recipes"
 	"zoosim/sim"
 	"zoosim/tree"
 	"zoosim/zab/client"
@@ -57,8 +58,13 @@ const (
 	WorkloadSyncRead WorkloadKind = "syncread"
 )
 
-// WorkloadKinds lists every workload kind in a fixed order.
-func WorkloadKinds() []WorkloadKind {
+// WorkloadKinds lists every workload kind in a fixed order: the kinds that issue raw client ops
+// (OpKinds), then the recipe kinds (RecipeKinds).
+func WorkloadKinds() []WorkloadKind { return append(OpKinds(), RecipeKinds()...) }
+
+// OpKinds lists the workload kinds that issue raw client ops, in a fixed order. A swarm draws its
+// mix from these.
+func OpKinds() []WorkloadKind {
 	return []WorkloadKind{WorkloadRegister, WorkloadChurn, WorkloadSequential, WorkloadEphemeral,
 		WorkloadWatcher, WorkloadMulti, WorkloadSyncRead}
 }
@@ -204,6 +210,7 @@ func newLayout(sc Scenario) *layout {
 			l.multi = append(l.multi, paths("/multi", g, "m", hot, true))
 		}
 	}
+	l.recipeDirs(groups)
 	for _, set := range [][][]string{l.reg, l.churn, l.seq, l.watch, l.multi} {
 		for _, ps := range set {
 			l.readable = append(l.readable, ps...)
@@ -250,10 +257,12 @@ type worker struct {
 	sess  *client.Session
 	vals  uniqueValues
 
-	// The op in flight, for the liveness phase's "no op outstanding" and its report.
+	// The op in flight, for the liveness phase's "no op outstanding" and its report; opWhat
+	// names a recipe call in flight instead of opType and opPath.
 	inOp    bool
 	opType  tree.OpCode
 	opPath  string
+	opWhat  string
 	opSince sim.Time
 
 	// versions are the data versions last seen per path (register, multi).
@@ -264,6 +273,12 @@ type worker struct {
 	budget int
 	// watches are a watcher's watch state.
 	watches *watchState
+	// recipe is a recipe workload's state for the current session (its lock, its election
+	// candidacy), made by its driver; nil after the session changed.
+	recipe any
+	// cancel stops a recipe workload's blocking calls when the workloads stop; nil for the
+	// other kinds.
+	cancel *recipes.Cancel
 }
 
 // watchState is a watcher's watches and which need registering (again).
@@ -280,6 +295,9 @@ func newWorker(r *runner, slot int) *worker {
 		rnd: r.w.Stream("workload/" + strconv.Itoa(slot)), hosts: r.hosts(slot)}
 	wk.vals.size = r.sc.Workload.ValueSize
 	wk.node = r.w.AddNode("w"+strconv.Itoa(slot), func(*sim.Node) {})
+	if recipeDriverOf(wk.kind) != nil {
+		wk.cancel = recipes.NewCancel()
+	}
 	return wk
 }
 
@@ -300,6 +318,7 @@ func (wk *worker) renewClient() {
 	if wk.kind == WorkloadWatcher {
 		wk.resetWatches()
 	}
+	wk.recipe = nil
 }
 
 // body is the worker's process: ops until the runner stops the workloads.
@@ -332,7 +351,7 @@ func (wk *worker) begin(op tree.OpCode, path string) {
 
 func (wk *worker) end() {
 	wk.r.outstanding--
-	wk.inOp = false
+	wk.inOp, wk.opWhat = false, ""
 }
 
 // serverIndex returns the ensemble index of the server the worker's client is connected or
@@ -367,6 +386,8 @@ func (wk *worker) step() {
 		wk.multi()
 	case WorkloadSyncRead:
 		wk.syncRead()
+	default:
+		recipeDriverOf(wk.kind).step(wk)
 	}
 }
 

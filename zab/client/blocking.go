@@ -205,3 +205,30 @@ func (s *Session) RemoveAllWatches(path string, t tree.WatcherType, local bool) 
 	_, err := s.wait()
 	return err
 }
+
+// Park blocks the process until Wake is called. It is how code built on
+// the Session (the recipes) waits for a watch event, a session event, a
+// timer or another process: a watcher's callback runs on the event loop and
+// calls Wake. Park may return early, so callers loop on their own
+// condition:
+//
+//	for !fired {
+//		s.Park()
+//	}
+//
+// A Wake that comes while the process is not parked is kept for its next
+// Park.
+func (s *Session) Park() { s.w.Park() }
+
+// Wake resumes the process parked in Park; it may be called from the event
+// loop (a watcher, a timer) or from another process.
+func (s *Session) Wake() { s.w.Unpark() }
+
+// After runs fn on the event loop once d of virtual time has passed,
+// unless the timer is stopped first; fn typically sets a flag and calls
+// Wake. It is the only clock a process running a Session may use
+// (DESIGN.md, the determinism contract).
+func (s *Session) After(d time.Duration, fn func()) Timer { return s.c.env.After(d, fn) }
+
+// Now is the virtual time.
+func (s *Session) Now() time.Duration { return s.c.env.Now() }

@@ -1,0 +1,60 @@
+package models
+
+import (
+	"zoosim/histories"
+	"zoosim/tree"
+)
+
+// This file holds what the recipe checkers share (issue 7): the steps of one recipe, and when
+// each session ended in the committed history.
+
+// recipeSteps returns the history's steps of one recipe, in order.
+func recipeSteps(h *histories.History, recipe string) []*histories.RecipeEvent {
+	var out []*histories.RecipeEvent
+	for i := range h.Recipes {
+		if h.Recipes[i].Recipe == recipe {
+			out = append(out, &h.Recipes[i])
+		}
+	}
+	return out
+}
+
+// sessionEnds maps each session that was closed or expired to the moment its closeSession txn
+// was committed: the first time any server applied it (a server applies only what is
+// committed). From then on the session's ephemerals are gone, so whatever the session held
+// through them (a lock, a leadership, a membership) is no longer its own, whether or not its
+// client has learned it yet (zookeeper.md A9).
+func sessionEnds(h *histories.History) map[tree.SessionID]histories.Time {
+	firstApplied := map[tree.Zxid]histories.Time{}
+	for _, list := range h.Applied {
+		for i := range list {
+			a := &list[i]
+			if a.Type != tree.OpCloseSession {
+				continue
+			}
+			if t, ok := firstApplied[a.Zxid]; !ok || a.Time < t {
+				firstApplied[a.Zxid] = a.Time
+			}
+		}
+	}
+	ends := map[tree.SessionID]histories.Time{}
+	for _, x := range h.Log {
+		if x.Type != tree.OpCloseSession {
+			continue
+		}
+		if t, ok := firstApplied[x.Zxid]; ok {
+			if old, seen := ends[x.Session]; !seen || t < old {
+				ends[x.Session] = t
+			}
+		}
+	}
+	return ends
+}
+
+// sessionEnd returns when session s ended, or never.
+func sessionEnd(ends map[tree.SessionID]histories.Time, s tree.SessionID) histories.Time {
+	if t, ok := ends[s]; ok {
+		return t
+	}
+	return histories.Never
+}
