@@ -18,7 +18,7 @@ import (
 
 func init() {
 	register(command{name: "run", run: runCommand,
-		usage: "run [--seed N] [--scenario FILE] [--servers N] [--clients N] [--duration D] [--liveness D] [--faults KINDS|none] [--variant V] [--swarm] [--checkers C] [--out DIR] [--json]"})
+		usage: "run [--seed N] [--scenario FILE] [--servers N] [--clients N] [--duration D] [--liveness D] [--faults KINDS|none] [--variant V] [--swarm] [--recipe R] [--mix K=W,...] [--recipe-flaw F] [--checkers C] [--out DIR] [--json]"})
 }
 
 // runCommand is `zoosim run`: one run, judged by every checker. stdout is a function of the seed,

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"zoosim/histories"
+	"zoosim/recipes"
 	"zoosim/sim/cluster"
 	"zoosim/zab"
 )
@@ -27,6 +29,9 @@ type scenarioFlags struct {
 	faults   string
 	variant  string
 	swarm    bool
+	recipe   string
+	mix      string
+	flaws    string
 }
 
 // addScenarioFlags defines the scenario flags on fs; base is the scenario they change when no
@@ -41,6 +46,9 @@ func addScenarioFlags(fs *flag.FlagSet, base cluster.Scenario) *scenarioFlags {
 	fs.StringVar(&f.faults, "faults", "", `comma-separated fault kinds to draw, equally weighted ("none" for no faults; see cluster.FaultKinds)`)
 	fs.StringVar(&f.variant, "variant", "", "comma-separated protocol variants (zab.Variants; \"\" is the correct protocol)")
 	fs.BoolVar(&f.swarm, "swarm", false, "draw the scenario itself from the seed")
+	fs.StringVar(&f.recipe, "recipe", "", "comma-separated recipe workloads to run instead (lock, election, queue...; see zoosim recipes): 8 clients each, 4 s sessions")
+	fs.StringVar(&f.mix, "mix", "", "the workload mix, KIND=WEIGHT,... (a kind alone weighs 1; see cluster.WorkloadKinds)")
+	fs.StringVar(&f.flaws, "recipe-flaw", "", "comma-separated recipe flaws to inject (see zoosim recipes)")
 	return f
 }
 
@@ -62,6 +70,31 @@ func (f *scenarioFlags) scenario() (cluster.Scenario, error) {
 		}
 		if sc, err = cluster.ParseScenario(data); err != nil {
 			return sc, fmt.Errorf("--scenario %s: %w", f.file, err)
+		}
+	}
+	if f.set("recipe") {
+		kinds, err := parseRecipeKinds(f.recipe)
+		if err != nil {
+			return sc, err
+		}
+		preset := cluster.RecipeScenario(kinds...)
+		sc.Workload.Mix, sc.Clients, sc.SessionTimeout = preset.Workload.Mix, preset.Clients, preset.SessionTimeout
+	}
+	if f.set("mix") {
+		mix, err := parseMix(f.mix)
+		if err != nil {
+			return sc, err
+		}
+		sc.Workload.Mix = mix
+	}
+	if f.set("recipe-flaw") {
+		sc.RecipeFlaws = nil
+		for _, name := range splitList(f.flaws) {
+			fl, err := recipes.ParseFlaw(name)
+			if err != nil {
+				return sc, fmt.Errorf("--recipe-flaw: %w", err)
+			}
+			sc.RecipeFlaws = append(sc.RecipeFlaws, fl)
 		}
 	}
 	if f.set("servers") {
@@ -99,6 +132,59 @@ func (f *scenarioFlags) scenario() (cluster.Scenario, error) {
 	return sc, nil
 }
 
+// parseRecipeKinds reads --recipe: recipe workload kinds.
+func parseRecipeKinds(s string) ([]cluster.WorkloadKind, error) {
+	known := cluster.RecipeKinds()
+	var kinds []cluster.WorkloadKind
+	for _, k := range splitList(s) {
+		kind := cluster.WorkloadKind(k)
+		if !slices.Contains(known, kind) {
+			return nil, fmt.Errorf("--recipe: unknown recipe %q (known: %s)", k, joinNames(known))
+		}
+		if !slices.Contains(kinds, kind) {
+			kinds = append(kinds, kind)
+		}
+	}
+	if len(kinds) == 0 {
+		return nil, fmt.Errorf("--recipe: no recipe given (known: %s)", joinNames(known))
+	}
+	return kinds, nil
+}
+
+// parseMix reads --mix: KIND=WEIGHT pairs, or a KIND alone for weight 1.
+func parseMix(s string) (cluster.Mix, error) {
+	known := cluster.WorkloadKinds()
+	mix := cluster.Mix{}
+	for _, item := range splitList(s) {
+		name, weight, hasWeight := strings.Cut(item, "=")
+		kind := cluster.WorkloadKind(strings.TrimSpace(name))
+		if !slices.Contains(known, kind) {
+			return nil, fmt.Errorf("--mix: unknown workload %q (known: %s)", name, joinNames(known))
+		}
+		w := 1
+		if hasWeight {
+			n, err := strconv.Atoi(strings.TrimSpace(weight))
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("--mix: %s=%s: the weight must be a whole number, 0 or more", name, weight)
+			}
+			w = n
+		}
+		mix[kind] = w
+	}
+	if len(mix) == 0 {
+		return nil, fmt.Errorf("--mix: no workload given (known: %s)", joinNames(known))
+	}
+	return mix, nil
+}
+
+func joinNames[K ~string](ks []K) string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
 // parseFaultKinds reads --faults: kinds drawn with equal weights, or "none".
 func parseFaultKinds(s string) (cluster.FaultWeights, error) {
 	weights := cluster.FaultWeights{}
@@ -128,7 +214,7 @@ func (f *scenarioFlags) args() []string {
 	var out []string
 	f.fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
-		case "scenario", "servers", "clients", "duration", "liveness", "faults", "variant":
+		case "scenario", "servers", "clients", "duration", "liveness", "faults", "variant", "recipe", "mix", "recipe-flaw":
 			out = append(out, fmt.Sprintf("--%s %s", fl.Name, shellWord(fl.Value.String())))
 		case "swarm":
 			out = append(out, "--swarm="+fl.Value.String())
