@@ -58,3 +58,7 @@ func sessionEnd(ends map[tree.SessionID]histories.Time, s tree.SessionID) histor
 	}
 	return histories.Never
 }
+
+// SessionEnds maps each session that was closed or expired to when its end was committed (see
+// sessionEnds), for reports that draw what a session held.
+func SessionEnds(h *histories.History) map[tree.SessionID]histories.Time { return sessionEnds(h) }

@@ -89,3 +89,12 @@ func writeFile(dir, name string, write func(w io.Writer) error) error {
 	}
 	return f.Close()
 }
+
+// figureNames are the base names of the figures, in order.
+func figureNames(fs []figureView) []string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return names
+}

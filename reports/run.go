@@ -24,7 +24,8 @@ const (
 	LinearizableFile = "linearizable.html"
 )
 
-// RunPlots are the base names of a run's plots; each is saved as name.png and name.svg.
+// RunPlots are the base names of every run's plots; each is saved as name.png and name.svg. A
+// run of recipe workloads has one more, the recipe timeline ("recipes").
 func RunPlots() []string {
 	return []string{plotLatencyRaw, plotLatencyQuantiles, plotThroughput, plotLatencyCDF, plotFaults}
 }
@@ -206,7 +207,7 @@ func newRunPage(r *testbed.Result, d *runData, replay, scenario string, window t
 		Title: fmt.Sprintf("zoosim run seed %d", r.Seed), Status: r.Status().String(), Seed: r.Seed,
 		Commit: h.Header.Commit, TraceHash: fmt.Sprintf("%#016x", h.Header.TraceHash), Events: h.Header.Events,
 		End: models.FormatTime(h.Header.End), Window: window.String(), Servers: h.Header.Servers, Clients: r.Scenario.Clients, Processes: h.Header.Clients,
-		Faults: len(h.Faults), Replay: replay, Scenario: scenario, PlotNames: RunPlots(),
+		Faults: len(h.Faults), Replay: replay, Scenario: scenario, PlotNames: figureNames(figs),
 		Files: []string{testbed.HistoryFile, ScenarioFile, VerdictsFile, MetricsFile},
 	}
 	if p.Commit == "" {

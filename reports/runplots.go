@@ -26,7 +26,7 @@ const (
 
 // runFigures are the plots of one run.
 func runFigures(d *runData, rows []WindowMetrics, title string) []figure {
-	return []figure{
+	figs := []figure{
 		{name: plotLatencyRaw, width: figureWidth, height: 5.2 * vg.Inch,
 			caption: "Every op's latency (log scale) at its invoke time, colored by op kind and shaped by outcome; an op that never returned is a ring at the latency it had when the run ended. Faults on servers and the network are shaded and labelled; client faults are marks along the bottom.",
 			build:   func() (*plot.Plot, *plot.Legend, error) { return latencyRawPlot(d, title, d.rawRange()) }},
@@ -43,6 +43,10 @@ func runFigures(d *runData, rows []WindowMetrics, title string) []figure {
 			caption: "The fault timeline: the serving leader, each server's faults, the network's, the clients'.",
 			build:   func() (*plot.Plot, *plot.Legend, error) { return faultsPlot(d, title) }},
 	}
+	if f, ok := recipeFigure(d, title); ok {
+		figs = append(figs, f)
+	}
+	return figs
 }
 
 // outcomeStyle is how latency-raw draws one outcome.
