@@ -34,6 +34,10 @@ type net struct {
 	// applied records, per zxid, the txn every server applied there, to check agreement.
 	applied  map[tree.Zxid]string
 	conflict string
+	// sent holds the encoding of every txn a packet carried, as it was when first sent: the
+	// harness hands the receiver the sender's very txn, and checkSentTxns checks that no peer
+	// changed one afterwards (the invariant wire.TxnShare relies on).
+	sent map[*tree.Txn]string
 }
 
 type timed struct {
@@ -58,7 +62,9 @@ type memDisk struct {
 
 func newNet(t *testing.T, n int, variants ...Variant) *net {
 	h := &net{t: t, peers: map[wire.ServerID]*Peer{}, disks: map[wire.ServerID]*memDisk{},
-		conns: map[uint64]*hconn{}, inbox: map[uint64][]wire.ClientMessage{}, blocked: map[[2]wire.ServerID]bool{}}
+		conns: map[uint64]*hconn{}, inbox: map[uint64][]wire.ClientMessage{}, blocked: map[[2]wire.ServerID]bool{},
+		sent: map[*tree.Txn]string{}}
+	t.Cleanup(h.checkSentTxns)
 	for i := 1; i <= n; i++ {
 		h.ids = append(h.ids, wire.ServerID(i))
 	}
@@ -90,6 +96,39 @@ func cloneRec(r Recovered) Recovered {
 }
 
 // partition cuts every link between the two sides, both ways, breaking their connections.
+// noteSentTxn remembers the encoding of a txn a packet carries, or checks it against the one
+// remembered when the same txn was sent before.
+func (h *net) noteSentTxn(x *tree.Txn) {
+	enc := string(tree.AppendTxn(nil, x))
+	if was, ok := h.sent[x]; !ok {
+		h.sent[x] = enc
+	} else if was != enc {
+		h.t.Errorf("txn %s changed between two sends:\n was %x\n now %x", x.Zxid, was, enc)
+	}
+}
+
+// checkSentTxns reports every txn that changed after a packet carried it. A simulated ensemble
+// shares decoded txns between its servers (wire.TxnShare), so a peer that wrote to a txn it
+// received or sent would change the state of other servers.
+func (h *net) checkSentTxns() {
+	for _, line := range h.changedSentTxns() {
+		h.t.Error(line)
+	}
+}
+
+// changedSentTxns describes every txn whose encoding is no longer what it was when first sent,
+// in zxid order.
+func (h *net) changedSentTxns() []string {
+	var out []string
+	for x, was := range h.sent {
+		if enc := string(tree.AppendTxn(nil, x)); enc != was {
+			out = append(out, fmt.Sprintf("txn %s changed after it was sent:\n was %x\n now %x", x.Zxid, was, enc))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (h *net) partition(a, b []wire.ServerID) {
 	for _, x := range a {
 		for _, y := range b {
@@ -243,6 +282,9 @@ func (h *net) dispatch(from wire.ServerID, e Envelope) {
 			to = c.b
 		}
 		pkt := e.Packet
+		if x := pkt.Txn; x != nil {
+			h.noteSentTxn(x)
+		}
 		if pkt.Forward != nil {
 			// The peer recycles the Forwards of its Readys (Peer.Ready): a network copies.
 			f := *pkt.Forward

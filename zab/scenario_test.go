@@ -419,3 +419,34 @@ func TestMinorityServesNoWrites(t *testing.T) {
 		t.Fatal("the healed server did not converge to the majority's state")
 	}
 }
+
+// TestHarnessCatchesAChangedTxn shows that checkSentTxns, which every harness test runs at its
+// end, sees a write to a txn after a packet carried it: the invariant wire.TxnShare relies on.
+func TestHarnessCatchesAChangedTxn(t *testing.T) {
+	h := newNet(t, 3)
+	h.mustStable()
+	c := h.client(1)
+	if r := c.create("/a", "x", tree.Persistent); r.Err != tree.OK {
+		t.Fatalf("create: %s", r.Err)
+	}
+	h.mustConverge()
+	if got := h.changedSentTxns(); len(got) != 0 {
+		t.Fatalf("txns changed by the protocol itself: %v", got)
+	}
+	var created *tree.Txn
+	for x := range h.sent {
+		if x.Type == tree.OpCreate && x.Path == "/a" {
+			created = x
+		}
+	}
+	if created == nil {
+		t.Fatal("no packet carried the create of /a")
+	}
+	data := created.Data
+	created.Data = []byte("y") // what a peer that wrote to a shared txn would do
+	got := h.changedSentTxns()
+	created.Data = data
+	if len(got) != 1 {
+		t.Fatalf("a changed txn gave %d reports, want 1: %v", len(got), got)
+	}
+}

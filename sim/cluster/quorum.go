@@ -63,7 +63,10 @@ func (h *quorumHandler) Received(c *sim.Conn, msg []byte) {
 		return
 	}
 	pkt := &h.pkt
-	if err := wire.DecodePacketInto(pkt, msg); err != nil {
+	// The txn of a proposal is shared with the other servers that received the same bytes
+	// (wire.TxnShare): decoded once per ensemble, not once per follower. Like every decoded
+	// txn, the peer never modifies it.
+	if err := inc.s.roster.txns.DecodePacketInto(pkt, msg); err != nil {
 		delete(inc.quorum, c.ID())
 		inc.badFrame(c, "quorum", err)
 		inc.peer.QuorumDown(inc.now(), h.link)

@@ -22,6 +22,10 @@ const (
 type roster struct {
 	// Invariant: nodes[id-1] is the node of server id; the slice never changes after New.
 	nodes []sim.NodeID
+	// txns lets the ensemble's servers share the txns they decode from quorum packets (see
+	// wire.TxnShare): the roster is the one value every server of the ensemble, and only of
+	// this ensemble, holds.
+	txns wire.TxnShare
 }
 
 // serverID returns the myid of the server on node n; ok is false for a node that is no server

@@ -336,8 +336,12 @@ func DecodePacket(b []byte) (*Packet, error) {
 // DecodePacketInto is DecodePacket into a Packet the caller reuses: a host decodes every
 // packet of a connection into one struct. It overwrites all of *p; what the packet points to
 // (Txn, Forward, Snapshot, Touches, Passwd) is freshly allocated and may be kept. On error *p
-// holds a partial decode.
-func DecodePacketInto(p *Packet, b []byte) error {
+// holds a partial decode. TxnShare.DecodePacketInto is the same with txns shared between the
+// servers of a simulated ensemble.
+func DecodePacketInto(p *Packet, b []byte) error { return decodePacketInto(p, b, nil) }
+
+// decodePacketInto decodes a packet, its txn through share (nil: a fresh decoding).
+func decodePacketInto(p *Packet, b []byte, share *TxnShare) error {
 	d := decoder{b: b, kind: "packet"}
 	*p = Packet{}
 	p.Type = PacketType(d.byte("type"))
@@ -358,7 +362,7 @@ func DecodePacketInto(p *Packet, b []byte) error {
 		p.Epoch = d.nonzero("epoch")
 	}
 	if m&pktTxn != 0 && d.err == nil {
-		x, rest, err := tree.DecodeTxnFrom(d.b)
+		x, rest, err := share.decodeTxn(d.b)
 		if err != nil {
 			d.wrap("txn", err)
 		} else {

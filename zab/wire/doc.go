@@ -6,5 +6,7 @@
 //
 // Messages cross the simulated network as bytes, so nodes share no memory, and every decoder
 // treats its input as hostile: a damaged or truncated frame is an error wrapping ErrBadFrame,
-// never a panic.
+// never a panic. The one exception is TxnShare: the servers of a simulated ensemble may share
+// the txns they decode from identical bytes, which is safe because a decoded txn is immutable
+// (see TxnShare for the invariant and what checks it).
 package wire

@@ -1,0 +1,102 @@
+package wire
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"zoosim/tree"
+)
+
+// decodeShared decodes enc through s, failing the test on an error.
+func decodeShared(t *testing.T, s *TxnShare, enc []byte) *Packet {
+	t.Helper()
+	p := new(Packet)
+	if err := s.DecodePacketInto(p, enc); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return p
+}
+
+func TestTxnShareSharesTheTxnOfIdenticalProposals(t *testing.T) {
+	var s TxnShare
+	enc := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: 0x300000a41, Txn: setDataTxn()})
+	want, err := DecodePacket(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := decodeShared(t, &s, enc)
+	second := decodeShared(t, &s, append([]byte(nil), enc...)) // another follower's copy
+	if first.Txn != second.Txn {
+		t.Fatal("the same proposal decoded twice gave two txns")
+	}
+	if !reflect.DeepEqual(second, want) {
+		t.Fatalf("shared decode differs from a fresh one:\n got %#v\nwant %#v", second, want)
+	}
+	other := setDataTxn()
+	other.Zxid++
+	third := decodeShared(t, &s, AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: other.Zxid, Txn: other}))
+	if third.Txn == first.Txn || third.Txn.Zxid != other.Zxid {
+		t.Fatalf("another txn was given the shared one: %s", third.Txn)
+	}
+	if hits, misses := s.Stats(); hits != 1 || misses != 2 {
+		t.Fatalf("stats %d hits %d misses, want 1 and 2", hits, misses)
+	}
+}
+
+// A txn followed by other fields is decoded afresh every time: its end is not the frame's, so
+// the bytes that follow it cannot be the key.
+func TestTxnShareDoesNotShareATxnBeforeOtherFields(t *testing.T) {
+	var s TxnShare
+	enc := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: 0x300000a41, Txn: setDataTxn(), Session: 7})
+	a, b := decodeShared(t, &s, enc), decodeShared(t, &s, enc)
+	if a.Txn == b.Txn {
+		t.Fatal("a txn that does not end the frame was shared")
+	}
+	if !reflect.DeepEqual(a, b) || b.Session != 7 {
+		t.Fatalf("decodes differ: %#v and %#v", a, b)
+	}
+}
+
+func TestTxnShareForgetsTheOldest(t *testing.T) {
+	var s TxnShare
+	proposal := func(i int) []byte {
+		x := setDataTxn()
+		x.Zxid += tree.Zxid(i)
+		return AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: x.Zxid, Txn: x})
+	}
+	first := decodeShared(t, &s, proposal(0)).Txn
+	for i := 1; i < txnShareSize; i++ {
+		decodeShared(t, &s, proposal(i))
+	}
+	if decodeShared(t, &s, proposal(0)).Txn != first {
+		t.Fatalf("forgot a txn among the last %d", txnShareSize)
+	}
+	for i := txnShareSize; i < 2*txnShareSize; i++ {
+		decodeShared(t, &s, proposal(i))
+	}
+	if again := decodeShared(t, &s, proposal(0)).Txn; again == first || !reflect.DeepEqual(again, first) {
+		t.Fatal("a txn pushed out of the share was not decoded afresh")
+	}
+	if len(s.byEnc) != txnShareSize {
+		t.Fatalf("the share holds %d txns, want at most %d", len(s.byEnc), txnShareSize)
+	}
+}
+
+func TestTxnShareRefusesWhatDecodePacketRefuses(t *testing.T) {
+	enc := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: 0x300000a41, Txn: setDataTxn()})
+	var s TxnShare
+	decodeShared(t, &s, enc)
+	for _, bad := range [][]byte{enc[:len(enc)-1], append(append([]byte(nil), enc...), 0)} {
+		var p Packet
+		err := s.DecodePacketInto(&p, bad)
+		if !errors.Is(err, ErrBadFrame) || DecodePacketInto(&p, bad) == nil {
+			t.Fatalf("decoding %x: %v, want ErrBadFrame as DecodePacketInto gives", bad, err)
+		}
+	}
+	var none *TxnShare // shares nothing, decodes as DecodePacketInto
+	a, b := decodeShared(t, none, enc), decodeShared(t, none, enc)
+	if a.Txn == b.Txn || !reflect.DeepEqual(a, b) {
+		t.Fatal("a nil share shared a txn or decoded differently")
+	}
+}
