@@ -54,19 +54,27 @@ func queueStep(wk *worker) {
 	q := qc.q
 	switch {
 	case wk.r.healed:
-		start := wk.r.now()
-		wk.beginRecipe("queue poll " + q.Dir())
-		it, ok, err := q.Poll(wk.cancel)
-		wk.end()
-		switch {
-		case err != nil:
-			queueTakeFailed(wk, q, it, err)
-		case ok:
-			qc.drained = false
-			wk.recipeStep(StepQueueConsumed, q.Dir(), it.Node, it.Seq, string(it.Data))
-		case !qc.drained:
-			qc.drained = true
-			wk.recipeStep(StepQueueDrained, q.Dir(), "", int64(start), "")
+		// Drain without pausing: the cooldown is short, and the queue may hold what the
+		// consumers could not take while faults held them up.
+		for !wk.r.stopping {
+			start := wk.r.now()
+			wk.beginRecipe("queue poll " + q.Dir())
+			it, ok, err := q.Poll(wk.cancel)
+			wk.end()
+			switch {
+			case err != nil:
+				queueTakeFailed(wk, q, it, err)
+				return
+			case ok:
+				qc.drained = false
+				wk.recipeStep(StepQueueConsumed, q.Dir(), it.Node, it.Seq, string(it.Data))
+			default:
+				if !qc.drained {
+					qc.drained = true
+					wk.recipeStep(StepQueueDrained, q.Dir(), "", int64(start), "")
+				}
+				return
+			}
 		}
 		return
 	case queueProducer(wk):
@@ -83,6 +91,9 @@ func queueStep(wk *worker) {
 		}
 		seq, _ := strconv.ParseInt(node[max(0, len(node)-10):], 10, 64)
 		wk.recipeStep(StepQueueProduced, q.Dir(), node, seq, value)
+		// Consumers race for the head, and each loss costs a read and a failed delete: half
+		// as many puts keep the queue short enough to drain once the faults are healed.
+		wk.hold()
 	default:
 		wk.beginRecipe("queue take " + q.Dir())
 		it, err := q.Take(wk.cancel)
