@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"zoosim/sim"
+	"zoosim/tree"
 	"zoosim/zab"
 	"zoosim/zab/wire"
 )
@@ -97,10 +98,39 @@ func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
 		inc.s.stats.DroppedPackets++
 		return
 	}
-	inc.scratch = wire.AppendPacket(inc.scratch[:0], pkt)
-	if q.conn.Send(inc.scratch) != nil {
+	if q.conn.Send(inc.encodePacket(pkt)) != nil {
 		inc.s.stats.DroppedPackets++
 	}
+}
+
+// encodePacket returns the frame of pkt, valid until the next send. A leader sends each
+// proposal to every follower in a row: the frame of a packet that carries a txn and nothing
+// else by reference is kept, and the same packet again (same fields, the same *tree.Txn, which
+// nobody modifies: see wire.TxnShare) reuses it instead of encoding the txn once per follower.
+func (inc *incarnation) encodePacket(pkt *wire.Packet) []byte {
+	if pkt.Txn == nil || pkt.Snapshot != nil || pkt.Forward != nil || pkt.Touches != nil || pkt.Passwd != nil {
+		inc.scratch = wire.AppendPacket(inc.scratch[:0], pkt)
+		return inc.scratch
+	}
+	key := txnPacketKey{pkt.Type, pkt.Zxid, pkt.Sid, pkt.Epoch, pkt.Txn, pkt.Session, pkt.Timeout, pkt.Valid}
+	if inc.txnPacket != key {
+		inc.txnPacket = key
+		inc.txnFrame = wire.AppendPacket(inc.txnFrame[:0], pkt)
+	}
+	return inc.txnFrame
+}
+
+// txnPacketKey is every field of a packet that carries a txn and no other reference: two
+// packets with the same key have the same frame.
+type txnPacketKey struct {
+	typ     wire.PacketType
+	zxid    tree.Zxid
+	sid     wire.ServerID
+	epoch   int64
+	txn     *tree.Txn
+	session tree.SessionID
+	timeout int32
+	valid   bool
 }
 
 // closePeer carries out ClosePeer. The peer already counts the connection as gone, so no

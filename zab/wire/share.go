@@ -35,11 +35,14 @@ const txnShareSize = 64
 // The zero value is ready to use; a nil *TxnShare shares nothing.
 type TxnShare struct {
 	// byEnc maps the encoding of each remembered txn to the txn decoded from it.
-	// Invariant: byEnc holds exactly the non-empty keys of ring.
-	byEnc map[string]*tree.Txn
+	// Invariant: byEnc holds exactly the non-empty keys of ring, and byEnc[k].enc == k.
+	byEnc map[string]sharedTxn
 	// ring holds the remembered encodings, the oldest at next once the ring is full.
 	ring [txnShareSize]string
 	next int
+	// last is the txn the latest decoding returned, with the bytes it came from, shared or not
+	// (enc is empty when it was not kept: a txn that did not end its frame).
+	last sharedTxn
 	// hits and misses count lookups, for tests and benchmarks.
 	hits, misses int64
 }
@@ -65,25 +68,45 @@ func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 	if s == nil {
 		return tree.DecodeTxnFrom(b)
 	}
-	if x, ok := s.byEnc[string(b)]; ok {
+	if e, ok := s.byEnc[string(b)]; ok {
 		s.hits++
-		return x, b[len(b):], nil
+		s.last = e
+		return e.txn, b[len(b):], nil
 	}
 	s.misses++
+	s.last = sharedTxn{}
 	x, rest, err := tree.DecodeTxnFrom(b)
 	if err != nil || len(rest) != 0 {
 		// Only a txn that ends its frame is shared: then the key is exactly its encoding.
 		return x, rest, err
 	}
 	if s.byEnc == nil {
-		s.byEnc = make(map[string]*tree.Txn, txnShareSize)
+		s.byEnc = make(map[string]sharedTxn, txnShareSize)
 	}
 	if old := s.ring[s.next]; old != "" {
 		delete(s.byEnc, old)
 	}
-	key := string(b)
-	s.ring[s.next] = key
+	e := sharedTxn{enc: string(b), txn: x}
+	s.ring[s.next] = e.enc
 	s.next = (s.next + 1) % txnShareSize
-	s.byEnc[key] = x
+	s.byEnc[e.enc] = e
+	s.last = e
 	return x, rest, nil
+}
+
+// sharedTxn is a decoded txn and the bytes it was decoded from.
+type sharedTxn struct {
+	enc string
+	txn *tree.Txn
+}
+
+// AppendTxn appends the encoding of x to b, as tree.AppendTxn does. When x is the txn the latest
+// DecodePacketInto returned, its encoding is the bytes it was decoded from (the codec is
+// canonical, and x is immutable), which are copied instead of encoding x again: a follower
+// logs each proposal's txn right after receiving it.
+func (s *TxnShare) AppendTxn(b []byte, x *tree.Txn) []byte {
+	if s != nil && x != nil && x == s.last.txn && s.last.enc != "" {
+		return append(b, s.last.enc...)
+	}
+	return tree.AppendTxn(b, x)
 }

@@ -100,3 +100,32 @@ func TestTxnShareRefusesWhatDecodePacketRefuses(t *testing.T) {
 		t.Fatal("a nil share shared a txn or decoded differently")
 	}
 }
+
+func TestTxnShareAppendTxnReusesTheBytesReceived(t *testing.T) {
+	var s TxnShare
+	x := setDataTxn()
+	want := tree.AppendTxn([]byte("log"), x)
+	enc := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: x.Zxid, Txn: x})
+	got := decodeShared(t, &s, enc).Txn
+	if s.last.txn != got || s.last.enc == "" {
+		t.Fatal("the txn just decoded is not the one AppendTxn can copy")
+	}
+	if b := s.AppendTxn([]byte("log"), got); string(b) != string(want) {
+		t.Fatalf("AppendTxn of the txn just decoded:\n got %x\nwant %x", b, want)
+	}
+	// Any other txn is encoded as tree.AppendTxn does, by the share or without one.
+	other := setDataTxn()
+	other.Version++
+	wantOther := tree.AppendTxn(nil, other)
+	var none *TxnShare
+	for _, b := range [][]byte{s.AppendTxn(nil, other), none.AppendTxn(nil, other)} {
+		if string(b) != string(wantOther) {
+			t.Fatalf("AppendTxn of another txn:\n got %x\nwant %x", b, wantOther)
+		}
+	}
+	// A txn followed by other fields is not kept: the next AppendTxn encodes afresh.
+	decodeShared(t, &s, AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: x.Zxid, Txn: x, Session: 7}))
+	if s.last.txn != nil {
+		t.Fatal("a txn that did not end its frame is offered to AppendTxn")
+	}
+}
