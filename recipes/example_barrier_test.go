@@ -27,8 +27,11 @@ func ExampleBarrier() {
 				return
 			}
 			// The workers arrive a second apart.
+			until := s.Now() + time.Duration(i)*time.Second
 			s.After(time.Duration(i)*time.Second, s.Wake)
-			s.Park()
+			for s.Now() < until {
+				s.Park()
+			}
 			b := recipes.NewBarrier(s, "/app/barrier", 3)
 			if _, err := b.Enter(nil); err != nil {
 				fmt.Println(name, "failed:", err)

@@ -20,7 +20,7 @@ func ExampleDoubleBarrier() {
 	if err := e.RunUntilStable(time.Minute); err != nil {
 		panic(err)
 	}
-	var slowestDone time.Duration
+	finished := 0 // workers done with their work
 	for i, name := range []string{"ann", "bob", "cid"} {
 		e.Spawn(name, func(s *client.Session) {
 			if err := s.WaitConnected(); err != nil {
@@ -31,20 +31,26 @@ func ExampleDoubleBarrier() {
 				fmt.Println(name, "failed:", err)
 				return
 			}
-			// The work: 100 ms for ann, 200 for bob, 300 for cid.
-			s.After(time.Duration(i+1)*100*time.Millisecond, s.Wake)
-			s.Park()
-			slowestDone = max(slowestDone, s.Now())
+			// The work: 100 ms for ann, 200 for bob, 300 for cid. (A process may be woken for
+			// something else, such as a watch that fired after it stopped waiting: it parks
+			// until the time has come.)
+			work := time.Duration(i+1) * 100 * time.Millisecond
+			until := s.Now() + work
+			s.After(work, s.Wake)
+			for s.Now() < until {
+				s.Park()
+			}
+			finished++
 			if err := b.Leave(nil); err != nil {
 				fmt.Println(name, "failed:", err)
 				return
 			}
-			fmt.Printf("%s left after the slowest finished: %v\n", name, s.Now() >= slowestDone && slowestDone > 0)
+			fmt.Printf("%s left after all three finished: %v\n", name, finished == 3)
 		})
 	}
 	e.World().RunFor(10 * time.Second)
 	// Unordered output:
-	// ann left after the slowest finished: true
-	// bob left after the slowest finished: true
-	// cid left after the slowest finished: true
+	// ann left after all three finished: true
+	// bob left after all three finished: true
+	// cid left after all three finished: true
 }

@@ -38,8 +38,11 @@ func ExampleQueue() {
 		if err := s.WaitConnected(); err != nil {
 			return
 		}
+		until := s.Now() + time.Second
 		s.After(time.Second, s.Wake)
-		s.Park()
+		for s.Now() < until {
+			s.Park()
+		}
 		q := recipes.NewQueue(s, "/app/jobs")
 		for _, job := range []string{"resize", "encode", "upload"} {
 			if _, err := q.Put(nil, []byte(job)); err != nil {
