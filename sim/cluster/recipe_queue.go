@@ -18,10 +18,9 @@ import (
 // item all the same.
 //
 // Once every fault is healed, producers stop producing and every client drains the queue with
-// Poll (sync, then take without waiting); a client that finds it empty records "drained" (Token:
-// the virtual time at which the poll began), so
-// models.CheckQueues can tell an item that was never consumed although consumers lived from one
-// the run ended too soon to consume.
+// Poll (sync, then take without waiting); a client that finds it empty records "drained"
+// (Token: the virtual time at which the poll began), so that models.CheckQueues can tell an item
+// that was never consumed although consumers lived from one the run ended too soon to consume.
 const WorkloadQueue WorkloadKind = "queue"
 
 // The queue workload's steps (histories.RecipeEvent.Step).
