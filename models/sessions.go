@@ -63,12 +63,18 @@ func CheckSessions(h *histories.History, opts SessionOptions) Verdict {
 	if opts.TickTime <= 0 {
 		opts.TickTime = 3 * time.Second
 	}
-	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime)}
-	var err error
-	if c.log, err = ordNewLog(h); err != nil {
+	log, err := ordNewLog(h)
+	if err != nil {
 		return ordInconclusive("sessions", err)
 	}
-	c.conns = ordNewConnections(h)
+	c := newSesCheck(h, opts, log, ordNewConnections(h))
+	replayLog(log.txns, opts.Tree, c)
+	return c.finish()
+}
+
+// newSesCheck prepares CheckSessions's replay of log; opts.TickTime must be set.
+func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns ordConnections) *sesCheck {
+	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime), log: log, conns: conns}
 	c.bySession = map[tree.SessionID][]ordConnected{}
 	for _, list := range c.conns.byClient {
 		for _, e := range list {
@@ -81,7 +87,11 @@ func CheckSessions(h *histories.History, opts SessionOptions) Verdict {
 			c.clientCloses[ordTxnKey{c.conns.session(op), op.Xid}] = i
 		}
 	}
-	c.replay()
+	return c
+}
+
+// finish is CheckSessions after the replay.
+func (c *sesCheck) finish() Verdict {
 	c.checkOpsAfterClose()
 	c.checkExpiredEvents()
 	c.checkExpiries()
@@ -108,6 +118,8 @@ type sesCheck struct {
 	expiries []sesClose
 	// final is the state after the whole log.
 	final *tree.Tree
+	// owners are the live ephemerals with their owning session, during the replay.
+	owners map[string]tree.SessionID
 
 	clientClosed, toldBeforeCommit, toldNearEnd, expiredEvents int
 	staleAfterClose                                            int
@@ -126,76 +138,77 @@ type sesClose struct {
 	op int
 }
 
-// replay applies the log, following every ephemeral from its create to its delete and every
-// session to its close.
-func (c *sesCheck) replay() {
-	t := tree.New(c.opts.Tree)
+// The replay applies the log, following every ephemeral from its create to its delete and
+// every session to its close (replayLog: begin, step, end).
+
+func (c *sesCheck) begin(*tree.Tree) {
 	c.closes = map[tree.SessionID]sesClose{}
-	// owners are the live ephemerals with their owning session.
-	owners := map[string]tree.SessionID{}
-	for i, x := range c.log.txns {
-		a := t.Apply(x)
-		at, seq := c.log.commitTime[i], c.log.commitSeq[i]
-		flagged := false
-		for _, ch := range a.Changes {
-			switch ch.Type {
-			case tree.EventNodeCreated:
-				st, _ := t.Stat(ch.Path)
-				if st.EphemeralOwner == 0 {
-					continue
-				}
-				owner := tree.SessionID(st.EphemeralOwner)
-				owners[ch.Path] = owner
-				if cl, closed := c.closes[owner]; closed {
-					flagged = true
-					c.found.add(at, seq, c.opsOf(x),
-						"ephemeral %s of session %s was created at zxid %s, after the session's closeSession at zxid %s: it outlives its owner",
-						ch.Path, owner, x.Zxid, cl.zxid)
-				} else if _, live := t.SessionTimeout(owner); !live {
-					flagged = true
-					c.found.add(at, seq, c.opsOf(x),
-						"ephemeral %s was created at zxid %s for session %s, which the log never created", ch.Path, x.Zxid, owner)
-				}
-			case tree.EventNodeDeleted:
-				owner, ok := owners[ch.Path]
-				if !ok {
-					continue
-				}
-				delete(owners, ch.Path)
-				if sesDeletes(x, ch.Path) || (x.Type == tree.OpCloseSession && x.Session == owner) {
-					continue
-				}
+	c.owners = map[string]tree.SessionID{}
+}
+
+func (c *sesCheck) step(t *tree.Tree, i int, x *tree.Txn, a *tree.Applied) {
+	owners := c.owners
+	at, seq := c.log.commitTime[i], c.log.commitSeq[i]
+	flagged := false
+	for _, ch := range a.Changes {
+		switch ch.Type {
+		case tree.EventNodeCreated:
+			st, _ := t.Stat(ch.Path)
+			if st.EphemeralOwner == 0 {
+				continue
+			}
+			owner := tree.SessionID(st.EphemeralOwner)
+			owners[ch.Path] = owner
+			if cl, closed := c.closes[owner]; closed {
+				flagged = true
 				c.found.add(at, seq, c.opsOf(x),
-					"ephemeral %s of session %s was removed at zxid %s by a %s txn of session %s, neither a delete of it nor its owner's close",
-					ch.Path, owner, x.Zxid, x.Type, x.Session)
+					"ephemeral %s of session %s was created at zxid %s, after the session's closeSession at zxid %s: it outlives its owner",
+					ch.Path, owner, x.Zxid, cl.zxid)
+			} else if _, live := t.SessionTimeout(owner); !live {
+				flagged = true
+				c.found.add(at, seq, c.opsOf(x),
+					"ephemeral %s was created at zxid %s for session %s, which the log never created", ch.Path, x.Zxid, owner)
 			}
-		}
-		if x.Session == 0 {
-			continue
-		}
-		cl, closed := c.closes[x.Session]
-		switch {
-		case closed && !flagged && x.Type != tree.OpCloseSession && a.Result.Err == tree.OK:
+		case tree.EventNodeDeleted:
+			owner, ok := owners[ch.Path]
+			if !ok {
+				continue
+			}
+			delete(owners, ch.Path)
+			if sesDeletes(x, ch.Path) || (x.Type == tree.OpCloseSession && x.Session == owner) {
+				continue
+			}
 			c.found.add(at, seq, c.opsOf(x),
-				"session %s's %s txn at zxid %s succeeded after the session's closeSession at zxid %s",
-				x.Session, x.Type, x.Zxid, cl.zxid)
-		case !closed && x.Type == tree.OpCloseSession:
-			if left := t.Ephemerals(x.Session); len(left) > 0 {
-				c.found.add(at, seq, c.opsOf(x), "ephemerals %s of session %s remain after its closeSession at zxid %s",
-					strings.Join(left, ", "), x.Session, x.Zxid)
-			}
-			cl := sesClose{session: x.Session, idx: i, zxid: x.Zxid, seq: seq, time: at, op: -1}
-			if id, ok := c.clientCloses[ordTxnKey{x.Session, x.Cxid}]; ok {
-				cl.op = id
-				c.clientClosed++
-			} else {
-				c.expiries = append(c.expiries, cl)
-			}
-			c.closes[x.Session] = cl
+				"ephemeral %s of session %s was removed at zxid %s by a %s txn of session %s, neither a delete of it nor its owner's close",
+				ch.Path, owner, x.Zxid, x.Type, x.Session)
 		}
 	}
-	c.final = t
+	if x.Session == 0 {
+		return
+	}
+	cl, closed := c.closes[x.Session]
+	switch {
+	case closed && !flagged && x.Type != tree.OpCloseSession && a.Result.Err == tree.OK:
+		c.found.add(at, seq, c.opsOf(x),
+			"session %s's %s txn at zxid %s succeeded after the session's closeSession at zxid %s",
+			x.Session, x.Type, x.Zxid, cl.zxid)
+	case !closed && x.Type == tree.OpCloseSession:
+		if left := t.Ephemerals(x.Session); len(left) > 0 {
+			c.found.add(at, seq, c.opsOf(x), "ephemerals %s of session %s remain after its closeSession at zxid %s",
+				strings.Join(left, ", "), x.Session, x.Zxid)
+		}
+		cl := sesClose{session: x.Session, idx: i, zxid: x.Zxid, seq: seq, time: at, op: -1}
+		if id, ok := c.clientCloses[ordTxnKey{x.Session, x.Cxid}]; ok {
+			cl.op = id
+			c.clientClosed++
+		} else {
+			c.expiries = append(c.expiries, cl)
+		}
+		c.closes[x.Session] = cl
+	}
 }
+
+func (c *sesCheck) end(t *tree.Tree) { c.final = t }
 
 // sesDeletes reports whether x deletes path explicitly: a delete, or a multi with one.
 func sesDeletes(x *tree.Txn, path string) bool {

@@ -65,17 +65,31 @@ func CheckZxidOrder(h *histories.History, opts ZxidOrderOptions) Verdict {
 	if h == nil {
 		return ordInconclusive("zxid-order", fmt.Errorf("%w: no history", ordErrBadHistory))
 	}
-	c := &ordCheck{h: h, opts: opts}
-	var err error
-	if c.log, err = ordNewLog(h); err != nil {
+	log, err := ordNewLog(h)
+	if err != nil {
 		return ordInconclusive("zxid-order", err)
 	}
-	c.conns = ordNewConnections(h)
-	if err := c.classify(); err != nil {
+	c, err := newOrdCheck(h, opts, log, ordNewConnections(h))
+	if err != nil {
 		return ordInconclusive("zxid-order", err)
+	}
+	replayLog(log.txns, opts.Tree, c)
+	return c.finish()
+}
+
+// newOrdCheck prepares CheckZxidOrder's replay of log: the ops classified and the Unknown
+// writes matched to the log.
+func newOrdCheck(h *histories.History, opts ZxidOrderOptions, log *ordLog, conns ordConnections) (*ordCheck, error) {
+	c := &ordCheck{h: h, opts: opts, log: log, conns: conns}
+	if err := c.classify(); err != nil {
+		return nil, err
 	}
 	c.matchUnknown()
-	c.replay()
+	return c, nil
+}
+
+// finish is CheckZxidOrder after the replay: the sweep in Seq order and the verdict.
+func (c *ordCheck) finish() Verdict {
 	if err := c.sweep(); err != nil {
 		return ordInconclusive("zxid-order", err)
 	}
@@ -379,26 +393,26 @@ func (c *ordCheck) matchUnknown() {
 // redacted ACL is accepted where the node exists (see ordSameRead).
 var ordSuperAuth = tree.Auth{{Scheme: "super", ID: "zxid-order"}}
 
-// replay applies the log and, after each txn, compares the acknowledged write it explains and
-// the reads served at its zxid. The tree keeps the txns' Data slices (Apply takes ownership);
-// neither it nor the checker writes to them, and the tree is dropped at the end, so the
-// history's txns need no copy.
-func (c *ordCheck) replay() {
-	t := tree.New(c.opts.Tree)
+// The replay applies the log and, after each txn, compares the acknowledged write it explains
+// and the reads served at its zxid (replayLog: begin, step, end).
+
+func (c *ordCheck) begin(t *tree.Tree) {
 	c.children = map[string][]string{}
 	c.answer(t, 0)
-	for i, x := range c.log.txns {
-		a := t.Apply(x)
-		if a.DigestErr != nil {
-			c.digestMismatches++
-		}
-		c.track(a.Changes)
-		if id := c.ackBy[i]; id >= 0 {
-			c.explain(&c.h.Ops[id], x, &a.Result)
-		}
-		c.answer(t, i+1)
-	}
 }
+
+func (c *ordCheck) step(t *tree.Tree, i int, x *tree.Txn, a *tree.Applied) {
+	if a.DigestErr != nil {
+		c.digestMismatches++
+	}
+	c.track(a.Changes)
+	if id := c.ackBy[i]; id >= 0 {
+		c.explain(&c.h.Ops[id], x, &a.Result)
+	}
+	c.answer(t, i+1)
+}
+
+func (c *ordCheck) end(*tree.Tree) {}
 
 // answer checks the reads of one bucket against t, which is the state they were served at.
 func (c *ordCheck) answer(t *tree.Tree, bucket int) {

@@ -75,11 +75,11 @@ var checkers = []Checker{
 		}},
 	{Name: CheckerZxidOrder, Rule: "the committed log explains every reply: reads equal the state at their zxid, writes in real-time order, sessions never go back, sync then read (A10)",
 		check: func(h *histories.History, _ cluster.Scenario, _ CheckOptions) models.Verdict {
-			return models.CheckZxidOrder(h, models.ZxidOrderOptions{Tree: tree.Options{}})
+			return models.CheckZxidOrder(h, zxidOrderOptions())
 		}},
 	{Name: CheckerSessions, Rule: "an ephemeral lives from its create to its owner's close or expiry; no session expires while its client kept contact (A9)",
 		check: func(h *histories.History, sc cluster.Scenario, _ CheckOptions) models.Verdict {
-			return models.CheckSessions(h, models.SessionOptions{Tree: tree.Options{}, TickTime: time.Duration(sc.TickTime)})
+			return models.CheckSessions(h, sessionOptions(sc))
 		}},
 	{Name: CheckerWatches, Rule: "one event per watch registration, of the right type, before any reply that reflects a later state, none lost across reconnect (A8)",
 		check: func(h *histories.History, _ cluster.Scenario, _ CheckOptions) models.Verdict {
@@ -93,6 +93,14 @@ var checkers = []Checker{
 		check: func(h *histories.History, sc cluster.Scenario, _ CheckOptions) models.Verdict {
 			return models.CheckLiveness(h, models.LivenessOptions{MaxConvergence: time.Duration(sc.Liveness)})
 		}},
+}
+
+// zxidOrderOptions and sessionOptions are the options of the zxid-order and sessions checkers
+// for a history of sc: the servers' tree options, and their tickTime.
+func zxidOrderOptions() models.ZxidOrderOptions { return models.ZxidOrderOptions{Tree: tree.Options{}} }
+
+func sessionOptions(sc cluster.Scenario) models.SessionOptions {
+	return models.SessionOptions{Tree: tree.Options{}, TickTime: time.Duration(sc.TickTime)}
 }
 
 // Checkers returns every checker, in the order Check runs them.
@@ -133,12 +141,30 @@ func Check(h *histories.History, opts CheckOptions) ([]models.Verdict, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testbed: the history's header: %w", err)
 	}
+	runs := func(c *Checker) bool {
+		if len(opts.Only) > 0 {
+			return slices.Contains(opts.Only, c.Name)
+		}
+		return c.appliesTo(sc)
+	}
 	var out []models.Verdict
-	for _, c := range checkers {
-		if len(opts.Only) > 0 && !slices.Contains(opts.Only, c.Name) || len(opts.Only) == 0 && !c.appliesTo(sc) {
+	// sessions is the sessions checker's verdict when zxid-order computed it too.
+	var sessions *models.Verdict
+	for i := range checkers {
+		c := &checkers[i]
+		if !runs(c) {
 			continue
 		}
-		out = append(out, c.check(h, sc, opts))
+		switch {
+		case c.Name == CheckerZxidOrder && slices.ContainsFunc(checkers, func(other Checker) bool { return other.Name == CheckerSessions && runs(&other) }):
+			// Both replay the committed log; one replay serves the two (the same verdicts).
+			ord, ses := models.CheckZxidOrderAndSessions(h, zxidOrderOptions(), sessionOptions(sc))
+			out, sessions = append(out, ord), &ses
+		case c.Name == CheckerSessions && sessions != nil:
+			out = append(out, *sessions)
+		default:
+			out = append(out, c.check(h, sc, opts))
+		}
 	}
 	return out, nil
 }
