@@ -48,13 +48,14 @@ type MasterWorkerOptions struct {
 
 // DefaultMasterWorkerReassignBound is MasterWorkerOptions.ReassignBound's default. In a calm
 // ensemble a move is the registration's deletion, one watch event and one pass of the master
-// (a few listings and one multi per task): milliseconds. A second still catches a master that
-// never moves the task.
+// (a few listings and one multi per task): milliseconds (the largest sum in 1000 correct runs
+// was 0.14 s). A second still catches a master that never moves the task.
 const DefaultMasterWorkerReassignBound = time.Second
 
 // DefaultMasterWorkerCompleteBound is MasterWorkerOptions.CompleteBound's default: a task's
 // assignment and execution take a pass of the master and a think time of work, behind the few
-// tasks queued at the same worker (the submitters wait for their tasks).
+// tasks queued at the same worker (the submitters wait for their tasks); the largest sum in 1000
+// correct runs was 0.46 s.
 const DefaultMasterWorkerCompleteBound = 2 * time.Second
 
 // DefaultMasterWorkerSettle is MasterWorkerOptions.Settle's default, the election checker's
@@ -63,9 +64,9 @@ const DefaultMasterWorkerSettle = 4 * time.Second
 
 // CheckMasterWorker judges the master-worker recipe (recipes.Master, recipes.Worker; issue 7)
 // against the committed log (h.Log without the tentative txns no established leader kept, as
-// CheckZxidOrder reads it; a txn commits at its first apply), where each task is a node created in <dir>/tasks, each assignment
-// a node <dir>/assign/<worker>/<task>, each completion a node <dir>/status/<task>, and each
-// worker's registration an ephemeral <dir>/workers/<worker>:
+// CheckZxidOrder reads it; a txn commits at its first apply), where each task is a node created
+// in <dir>/tasks, each assignment a node <dir>/assign/<worker>/<task>, each completion a node
+// <dir>/status/<task>, and each worker's registration an ephemeral <dir>/workers/<worker>:
 //
 //   - one place at a time: after every txn a task is in at most one of <dir>/tasks and the
 //     assignment directories, and in none once done; a task is assigned to a worker only while
@@ -73,24 +74,29 @@ const DefaultMasterWorkerSettle = 4 * time.Second
 //   - a worker executes only a task assigned to it (the assignment was committed before its
 //     "executing" step, and its registration is the worker's session's), and says it completed
 //     a task only if its status names it;
-//   - no task stays assigned to a worker whose registration is gone (its session ended) longer
-//     than ReassignBound of time in which a live master served in a calm ensemble;
-//   - every task is assigned and completed while a master and a worker live: a task waits no
-//     longer than CompleteBound, without a break, while progress is owed to it. Progress is owed
-//     in calm time (below) before Stop: to a waiting task while a live master and a live worker
-//     exist; to a task assigned to a live worker while that worker's client is up; to a task
-//     assigned to a gone worker while a live master exists. A master lives from its "elected"
-//     step to its "resigned" or "lost" step or its session's end, a worker from its
-//     registration's commit to its deletion (the session's end); either counts as live only
+//   - no task stays assigned to a worker whose registration is gone (its session ended) for
+//     more than ReassignBound of time in which a live master served;
+//   - every task is assigned and completed while a master and a worker live: no task goes
+//     without being done for more than CompleteBound of time in which progress was owed to it.
+//     Progress is owed in calm time (below) before Stop: to a waiting task while a live master
+//     and a live worker exist; to a task assigned to a live worker while that worker's client
+//     is up; to a task assigned to a gone worker while a live master exists. A master lives from
+//     its "elected" step to its "resigned" or "lost" step or its session's end, a worker from
+//     its registration's commit to its deletion (the session's end); either counts as live only
 //     while its client is not killed (until the session ends), paused (until Settle after the
-//     pause) or closing its session (from the close request to the session's end: a close
-//     sent while disconnected leaves the session to expire).
+//     process wakes) or closing its session (from the close request to the session's end: a
+//     close sent while disconnected leaves the session to expire).
 //
 // Calm time excludes every fault but a client's kill or pause, every stretch without a serving
 // leader (liveOutages), and Settle after each of those: a partition can hold everything up until
-// it heals, and a master or a worker may need a while to reconnect afterwards.
+// it heals, and a master or a worker may need a while to reconnect afterwards. Owed time adds up
+// across breaks (a master's handover to the next, a fault): in each owed stretch the recipe
+// makes progress within milliseconds (a watch event, a pass of the master, a think time of
+// work), so a task that waits through many short terms is caught as surely as one that waits
+// through a long one, and the bounds leave a wide margin over the largest sums that correct runs
+// show (see the metrics reassign_owed_max and complete_owed_max).
 //
-// Tasks executed twice (by two sessions) are counted, not judged: a worker whose session expired
+// Tasks executed twice (by two sessions) are counted, not judged: a worker whose session ended
 // without its knowing goes on with a task that the master has moved (the ZooKeeper book says as
 // much of this pattern).
 func CheckMasterWorker(h *histories.History, opts MasterWorkerOptions) Verdict {
@@ -153,9 +159,12 @@ type mwStats struct {
 
 // mwApp is one master-worker application (a directory) as the committed log tells it.
 type mwApp struct {
-	dir     string
-	workers map[string]*mwRegistration
-	tasks   map[string]*mwTask
+	dir string
+	// workers are the registrations by worker name (the last, should a name be used again);
+	// registrations all of them, in creation order.
+	workers       map[string]*mwRegistration
+	registrations []*mwRegistration
+	tasks         map[string]*mwTask
 	// order lists the tasks in creation order.
 	order []*mwTask
 }
@@ -272,7 +281,9 @@ func mwApps(h *histories.History, dirs []string, vs *violations) map[string]*mwA
 		switch {
 		case len(parts) == 2 && parts[0] == "workers":
 			if create {
-				app.workers[parts[1]] = &mwRegistration{name: parts[1], session: tree.SessionID(x.EphemeralOwner), created: at, gone: histories.Never}
+				r := &mwRegistration{name: parts[1], session: tree.SessionID(x.EphemeralOwner), created: at, gone: histories.Never}
+				app.workers[parts[1]] = r
+				app.registrations = append(app.registrations, r)
 			} else if r := app.workers[parts[1]]; r != nil && r.gone == histories.Never {
 				r.gone = at
 			}
@@ -393,8 +404,10 @@ func mwCheckSteps(app *mwApp, steps []*histories.RecipeEvent, vs *violations, st
 			}
 		case mwExecuting:
 			t := app.tasks[e.Node]
-			r := app.workers[e.Value]
-			ok := t != nil && r != nil && r.session == e.Session && slices.ContainsFunc(t.assigns, func(a *mwAssignment) bool {
+			registered := slices.ContainsFunc(app.registrations, func(r *mwRegistration) bool {
+				return r.name == e.Value && r.session == e.Session
+			})
+			ok := t != nil && registered && slices.ContainsFunc(t.assigns, func(a *mwAssignment) bool {
 				return a.worker == e.Value && a.created <= e.Time
 			})
 			if !ok {

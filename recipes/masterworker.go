@@ -59,9 +59,11 @@ import (
 // <dir>/tasks, the assignments and <dir>/status before it submits again. A task that moved between
 // two of those listings can be missed, so such a submit may, rarely, submit its task twice.
 //
-// Worker names must be unique per registration (a name with the session in it does): the
-// master deletes a gone worker's <dir>/assign/<worker> directory once it has moved its tasks,
-// and Register refuses a name that was used before (ErrWorkerNameTaken).
+// Worker names should be unique per registration (a name with the session in it is): Register
+// refuses a name that a live registration holds, or whose gone registration's assignments no
+// master has cleared yet (ErrWorkerNameTaken); the master deletes a gone worker's
+// <dir>/assign/<worker> directory once it has moved its tasks, and only then can the name be
+// registered again.
 
 // The directories of a master-worker application.
 const (
