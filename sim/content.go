@@ -120,6 +120,23 @@ func (c *content) bytes() []byte {
 	return out
 }
 
+// prefix returns an independent copy of the first n bytes (n <= size).
+func (c *content) prefix(n int64) content {
+	if n <= 0 {
+		return content{}
+	}
+	out := content{chunks: make([][]byte, chunksFor(n)), size: n}
+	for i := range out.chunks {
+		// Each chunk keeps its length, so the chunk invariant holds as it did in c; the bytes
+		// past n stay zero.
+		src := c.chunks[i]
+		chunk := make([]byte, len(src))
+		copy(chunk, src[:min(int64(len(src)), n-int64(i)*chunkSize)])
+		out.chunks[i] = chunk
+	}
+	return out
+}
+
 // clone returns an independent copy.
 func (c *content) clone() content {
 	out := content{chunks: make([][]byte, len(c.chunks)), size: c.size}

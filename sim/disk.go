@@ -42,8 +42,19 @@ type fileData struct {
 	name string
 	// data is what reads see.
 	data content
-	// durable is what survives a crash.
-	durable content
+	// durable is what survives a crash, once durableApart is set. Until then it is empty, and
+	// what survives is data's first durableLen bytes: a file that is only ever appended to (a
+	// txn log, the usual case) is then kept once rather than twice, and an fsync moves
+	// durableLen instead of copying the bytes it covers.
+	// Invariant: when durableApart is false, every pending write is an append, back to back
+	// from durableLen to data's end (pending[0].off == durableLen, each next one starting where
+	// the one before ended), no write was lost (lostWrites is false), and durable is empty. The
+	// first write that is not such an append, a lost fsync or a crash sets durableApart, with
+	// durable the copy of data's first durableLen bytes (separateDurable); a crash clears it
+	// again once data is what survived.
+	durable      content
+	durableApart bool
+	durableLen   int64
 	// pending are the writes made since durable was last brought up to date, oldest first.
 	// Invariant: applying pending to durable, in order, gives data, except for writes that a
 	// lost fsync dropped (they stay in data until the next crash and never reach durable).
@@ -70,6 +81,21 @@ type pendingWrite struct {
 // arenaKeep is the largest arena a file keeps for reuse once its writes are durable; a bigger one
 // (a snapshot written in one go) goes to the collector rather than doubling the file's memory.
 const arenaKeep = 256 << 10
+
+// separateDurable gives the durable contents their own copy (see fileData.durable).
+func (f *fileData) separateDurable() {
+	if !f.durableApart {
+		f.durable = f.data.prefix(f.durableLen)
+		f.durableApart, f.durableLen = true, 0
+	}
+}
+
+// durableIsData makes what survived a crash (durable, with nothing pending) the contents reads
+// see, kept once again.
+func (f *fileData) durableIsData() {
+	f.data, f.durable = f.durable, content{}
+	f.durableApart, f.durableLen = false, f.data.size
+}
 
 // bytes returns the bytes of a pending write; they stay valid until the write leaves pending.
 func (f *fileData) bytes(pw pendingWrite) []byte { return f.arena[pw.start:pw.end] }
@@ -256,6 +282,9 @@ func (f *File) pend(pw pendingWrite, p []byte) {
 	}
 	d := f.d
 	fd := f.f
+	if !fd.durableApart && (pw.truncate || pw.off != fd.data.size) {
+		fd.separateDurable() // not an append: the durable contents are no longer data's prefix
+	}
 	d.writeSeq++
 	pw.seq = d.writeSeq
 	pw.start = len(fd.arena)
@@ -310,8 +339,16 @@ func (d *Disk) completeSync() {
 		if d.loseSyncs > 0 {
 			d.loseSyncs--
 		}
-		f.lostWrites = f.lostWrites || covered > 0
+		if covered > 0 {
+			f.separateDurable() // data keeps the lost writes; durable never gets them
+			f.lostWrites = true
+		}
 		w.record(record{kind: recDiskFault, node: d.node, a: op.id, text: fmt.Sprintf("fsync #%d of %s lost %d writes", op.id, f.name, covered)})
+	} else if !f.durableApart {
+		if covered > 0 {
+			last := f.pending[covered-1]
+			f.durableLen = last.off + int64(last.end-last.start)
+		}
 	} else {
 		for _, pw := range f.pending[:covered] {
 			f.apply(&f.durable, pw)
@@ -347,12 +384,13 @@ func (d *Disk) crash() {
 		f := d.files[name]
 		if len(f.pending) == 0 {
 			if f.lostWrites {
-				f.data = f.durable.clone()
+				f.durableIsData()
 				f.lostWrites = false
 				w.record(record{kind: recDiskFault, node: d.node, text: name + " lost the writes of its lost fsyncs"})
 			}
 			continue
 		}
+		f.separateDurable()
 		kept, torn := 0, false
 		if opts.Crash == TornUnsynced {
 			kept = d.rand.IntN(len(f.pending) + 1)
@@ -383,7 +421,7 @@ func (d *Disk) crash() {
 		}
 		f.dropPending(len(f.pending))
 		f.lostWrites = false
-		f.data = f.durable.clone()
+		f.durableIsData()
 		w.record(record{kind: recDiskFault, node: d.node, text: note})
 	}
 }

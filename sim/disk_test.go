@@ -45,6 +45,34 @@ func TestWritesAreVisibleAtOnceAndDurableAfterSync(t *testing.T) {
 	}
 }
 
+// A file only ever appended to keeps one copy of its bytes: what is durable is a prefix of what
+// reads see, moved on by each completed fsync. A write elsewhere gives the durable contents their
+// own copy, and a crash brings the file back to one copy of what survived.
+func TestAppendOnlyFileKeepsOneCopy(t *testing.T) {
+	w, n, f := diskNode(t, plainOptions(1))
+	for i := range 5 {
+		f.Append([]byte{'a' + byte(i)})
+		f.Sync(nil)
+		w.RunFor(ms(1))
+	}
+	f.Append([]byte("z")) // not synced
+	w.RunFor(ms(5))
+	fd := f.f
+	if fd.durableApart || fd.durableLen != 5 || len(fd.durable.chunks) != 0 {
+		t.Fatalf("after appends: durable apart %v, prefix %d bytes, %d chunks of its own; want a 5-byte prefix of the data",
+			fd.durableApart, fd.durableLen, len(fd.durable.chunks))
+	}
+	f.WriteAt([]byte("X"), 0) // an overwrite: durable needs its own bytes now
+	if !fd.durableApart || string(fd.durable.bytes()) != "abcde" {
+		t.Fatalf("after an overwrite: durable apart %v holding %q, want its own \"abcde\"", fd.durableApart, fd.durable.bytes())
+	}
+	_ = w.Crash(n.ID())
+	got, _ := n.Disk().ReadFile("log")
+	if string(got) != "abcde" || fd.durableApart || fd.durableLen != 5 {
+		t.Fatalf("after the crash: %q, durable apart %v, prefix %d; want \"abcde\" kept once", got, fd.durableApart, fd.durableLen)
+	}
+}
+
 func TestCrashBeforeFsyncCompletesLosesTheWrite(t *testing.T) {
 	w, n, f := diskNode(t, plainOptions(1))
 	called := false
@@ -343,7 +371,7 @@ func TestContentMatchesTheFlatModel(t *testing.T) {
 			return max(0, base+rapid.Int64Range(-70, 70).Draw(t, label))
 		}
 		for step := rapid.IntRange(1, 40).Draw(t, "steps"); step > 0; step-- {
-			switch rapid.IntRange(0, 3).Draw(t, "op") {
+			switch rapid.IntRange(0, 4).Draw(t, "op") {
 			case 0, 1:
 				n := rapid.IntRange(0, 200).Draw(t, "len")
 				if rapid.IntRange(0, 9).Draw(t, "big") == 0 {
@@ -365,6 +393,9 @@ func TestContentMatchesTheFlatModel(t *testing.T) {
 				model = modelApply(model, op)
 			case 3:
 				c = c.clone()
+			case 4:
+				n := rapid.Int64Range(0, c.size).Draw(t, "prefix")
+				c, model = c.prefix(n), model[:n]
 			}
 			if c.size != int64(len(model)) {
 				t.Fatalf("size %d, model %d", c.size, len(model))
