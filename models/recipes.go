@@ -38,7 +38,9 @@ func sessionEnds(h *histories.History) map[tree.SessionID]histories.Time {
 		}
 	}
 	ends := map[tree.SessionID]histories.Time{}
-	for _, x := range h.Log {
+	// Only the committed history counts: a closeSession that a deposed leader applied and the
+	// next leader's history left out (ordCommitted) ended nothing.
+	for _, x := range ordCommitted(h) {
 		if x.Type != tree.OpCloseSession {
 			continue
 		}
