@@ -20,12 +20,20 @@ import (
 // recipe workloads.
 const plotRecipes = "recipes"
 
-// recipeOpens lists, per recipe, the steps that open a stretch of time: a lock's hold, a
-// leader's term. The timeline draws each stretch as a bar on its process's row, from the
-// opening step to the process's next step of the same recipe instance (a release, a new
-// acquisition), to the commit of its session's end, or to the end of the run.
-var recipeOpens = map[string][]string{
-	histories.RecipeLock: {"acquired"},
+// recipeSpans lists, per recipe, the steps that open a stretch of time (a lock's hold, a
+// leader's term, a membership) and the steps that close it. The timeline draws each stretch as
+// a bar on its process's row, from the opening step to the process's next closing step (or next
+// opening step) of the same recipe instance, to the commit of its session's end, or to the end
+// of the run, whichever comes first.
+var recipeSpans = map[string]map[string][]string{
+	histories.RecipeLock:          {"acquired": {"released"}},
+	histories.RecipeRWLock:        {"read-acquired": {"read-released"}, "write-acquired": {"write-released"}},
+	histories.RecipeElection:      {"elected": {"resigned", "lost"}},
+	histories.RecipeMasterWorker:  {"elected": {"resigned", "lost"}, "executing": {"completed", "task-lost"}},
+	histories.RecipeMembership:    {"joined": {"left"}},
+	histories.RecipeNaming:        {"registered": {"deregistered"}},
+	histories.RecipeBarrier:       {"entered": {"passed"}},
+	histories.RecipeDoubleBarrier: {"leaving": {"left"}},
 }
 
 // recipeFigure is the recipe timeline of a run that ran recipes, or false.
@@ -120,17 +128,18 @@ func recipePlot(d *runData, rows []recipeRow, title string) (*plot.Plot, *plot.L
 		return paletteColor(slices.Index(steps, e.Recipe+" "+e.Step))
 	}
 
-	// The bars: an opening step to the process's next step of the same instance, or to the
-	// commit of its session's end when that comes first.
+	// The bars (recipeSpans).
 	ends := models.SessionEnds(d.h)
 	for i := range d.h.Recipes {
 		e := &d.h.Recipes[i]
-		if !slices.Contains(recipeOpens[e.Recipe], e.Step) {
+		closers, opens := recipeSpans[e.Recipe][e.Step]
+		if !opens {
 			continue
 		}
 		end := d.span
 		for j := i + 1; j < len(d.h.Recipes); j++ {
-			if n := &d.h.Recipes[j]; n.Process == e.Process && n.Recipe == e.Recipe && n.Name == e.Name {
+			n := &d.h.Recipes[j]
+			if n.Process == e.Process && n.Recipe == e.Recipe && n.Name == e.Name && (n.Step == e.Step || slices.Contains(closers, n.Step)) {
 				end = n.Time
 				break
 			}
