@@ -30,7 +30,9 @@ import (
 //
 // Candidates name themselves with an id, carried in their node's name, so that anyone can ask
 // who leads (Leader) with one listing. A create that fails with ConnectionLoss may have created
-// the node; Join finds it by the unique prefix of its name before trying again, as Lock does.
+// the node, then or later: Join finds it by the unique prefix of its name before trying again,
+// and the nodes of such attempts that turn up later are deleted (ownedNodes), so that no node
+// of a live session that nobody campaigns with blocks the line.
 type Election struct {
 	s   *client.Session
 	dir string
@@ -45,6 +47,8 @@ type Election struct {
 	token   int64
 	leading bool
 	lost    *signal
+	// own creates the candidate nodes and deletes those of lost attempts.
+	own ownedNodes
 }
 
 // FlawElectionLeadAtOnce has a candidate lead as soon as its node exists, without waiting for
@@ -73,7 +77,7 @@ var ErrNoLeader = errors.New("recipes: no leader")
 // NewElection returns a candidacy in the election on directory dir (created on first use) for
 // the process running s, which names itself id (no "/" in it).
 func NewElection(s *client.Session, dir, id string) *Election {
-	return &Election{s: s, dir: dir, id: id}
+	return &Election{s: s, dir: dir, id: id, own: ownedNodes{s: s, dir: dir}}
 }
 
 // Dir is the election's directory.
@@ -112,7 +116,7 @@ func (e *Election) Join(c *Cancel) error {
 	if err := ensurePath(e.s, c, e.dir); err != nil {
 		return err
 	}
-	node, token, err := createOwned(e.s, c, e.dir, electionPrefix+e.id+"-")
+	node, token, err := e.own.create(c, electionPrefix+e.id+"-")
 	if err != nil {
 		return err
 	}
@@ -160,6 +164,9 @@ func (e *Election) wait(c *Cancel) error {
 	for {
 		kids, err := listSequential(e.s, c, e.dir, electionPrefix)
 		if err != nil {
+			return err
+		}
+		if kids, err = e.own.sweep(kids, e.node); err != nil {
 			return err
 		}
 		i := indexOf(kids, me)
@@ -212,11 +219,14 @@ func (e *Election) Resign() error {
 	return e.abandon()
 }
 
-// abandon deletes the candidate node and forgets it.
+// abandon deletes the candidate node and forgets it, and deletes the nodes of lost attempts.
 func (e *Election) abandon() error {
 	node := e.node
 	e.node, e.token, e.leading, e.lost = "", 0, false, nil
-	return deleteOwned(e.s, node)
+	if err := deleteOwned(e.s, node); err != nil {
+		return err
+	}
+	return e.own.cleanup()
 }
 
 // Leader answers who leads the election on dir now: the candidate with the lowest node, as its

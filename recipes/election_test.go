@@ -8,6 +8,7 @@ import (
 
 	"zoosim/recipes"
 	"zoosim/sim"
+	"zoosim/tree"
 	"zoosim/zab/client"
 )
 
@@ -226,4 +227,68 @@ func TestElectionLeaderQuery(t *testing.T) {
 	})
 	runProcesses(t, e, time.Minute, p)
 	errs.report(t)
+}
+
+// TestElectionLateLostCreate plays a create lost to ConnectionLoss and committed late (after
+// the candidate had looked for it and created another node): the node of the lost attempt
+// belongs to the candidate's live session, and nobody campaigns with it. A candidate deletes
+// such a node when it finds it before its own (b), and when it resigns (c, whose lost attempt
+// landed behind its node): in both cases the candidates behind are elected at once, not when
+// the session ends.
+func TestElectionLateLostCreate(t *testing.T) {
+	e := recipeEnsemble(t, 5, 3)
+	var errs procErrors
+	const dir = "/election/late"
+	step, elected := 0, map[string]sim.Time{}
+	resigned := map[string]sim.Time{}
+	// lostAttempt creates, with s, the node a lost attempt of el would have created.
+	lostAttempt := func(s *client.Session, el *recipes.Election, id string) {
+		stem := fmt.Sprintf("candidate-%s-%x-1-", id, uint64(s.Client().SessionID()))
+		el.AddLostAttemptForTest(stem)
+		if _, err := s.Create(dir+"/"+stem, nil, tree.OpenACLUnsafe, tree.EphemeralSequential); err != nil {
+			errs.errorf("%s: creating the lost attempt's node: %v", id, err)
+		}
+	}
+	campaign := func(p *sim.Proc, s *client.Session, el *recipes.Election, id string) {
+		if _, err := el.Campaign(recipes.WithTimeout(s, 3*time.Second)); err != nil {
+			errs.errorf("%s: campaign: %v", id, err)
+			return
+		}
+		elected[id] = p.Now()
+		p.Sleep(100 * time.Millisecond)
+		resigned[id] = p.Now()
+		if err := el.Resign(); err != nil {
+			errs.errorf("%s: resign: %v", id, err)
+		}
+	}
+	var procs []*sim.Proc
+	for _, id := range []string{"a", "b", "c", "d"} {
+		p, _ := lockProcess(e, id, func(p *sim.Proc, s *client.Session) {
+			_ = s.WaitConnected()
+			el := recipes.NewElection(s, dir, id)
+			for want := map[string]int{"a": 0, "b": 1, "c": 2, "d": 3}[id]; step < want; {
+				p.Sleep(time.Millisecond)
+			}
+			switch id {
+			case "b": // the lost attempt's node comes before b's own
+				lostAttempt(s, el, id)
+				_ = el.Join(nil)
+			case "c": // c's own node, then the lost attempt's, behind it
+				_ = el.Join(nil)
+				lostAttempt(s, el, id)
+			default:
+				_ = el.Join(nil)
+			}
+			step++
+			campaign(p, s, el, id)
+		})
+		procs = append(procs, p)
+	}
+	runProcesses(t, e, time.Minute, procs...)
+	errs.report(t)
+	for _, next := range [][2]string{{"a", "b"}, {"b", "c"}, {"c", "d"}} {
+		if d := elected[next[1]].Sub(resigned[next[0]]); elected[next[1]] == 0 || d > 50*time.Millisecond {
+			t.Errorf("%s elected %v after %s resigned: want within 50ms", next[1], d, next[0])
+		}
+	}
 }

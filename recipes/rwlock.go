@@ -25,8 +25,10 @@ import (
 // reader holds after every writer with a lower token and before every writer with a higher
 // one).
 //
-// A create that fails with ConnectionLoss may have created the node; RWLock finds it by the
-// unique prefix of its name before trying again, as Lock does.
+// A create that fails with ConnectionLoss may have created the node, then or later; RWLock
+// finds it by the unique prefix of its name before trying again, and deletes the nodes of such
+// attempts that turn up later (ownedNodes), so that no node of a live session that nobody holds
+// or waits with blocks the others.
 type RWLock struct {
 	s   *client.Session
 	dir string
@@ -40,6 +42,8 @@ type RWLock struct {
 	held  bool
 	write bool
 	token int64
+	// own creates the nodes and deletes those of lost attempts.
+	own ownedNodes
 }
 
 // FlawRWLockReaderIgnoresWriters lets a reader hold as soon as its read node exists, without
@@ -63,7 +67,9 @@ const (
 
 // NewRWLock returns a read-write lock on directory dir (created on first use) for the process
 // running s. One RWLock holds or waits for one hold at a time, shared or exclusive.
-func NewRWLock(s *client.Session, dir string) *RWLock { return &RWLock{s: s, dir: dir} }
+func NewRWLock(s *client.Session, dir string) *RWLock {
+	return &RWLock{s: s, dir: dir, own: ownedNodes{s: s, dir: dir}}
+}
 
 // Dir is the lock's directory.
 func (l *RWLock) Dir() string { return l.dir }
@@ -108,7 +114,7 @@ func (l *RWLock) acquire(c *Cancel, write bool) (int64, error) {
 	if write {
 		prefix = rwWritePrefix
 	}
-	node, token, err := createOwned(l.s, c, l.dir, prefix)
+	node, token, err := l.own.create(c, prefix)
 	if err != nil {
 		return 0, err
 	}
@@ -131,6 +137,9 @@ func (l *RWLock) wait(c *Cancel) error {
 	for {
 		kids, err := rwListNodes(l.s, c, l.dir)
 		if err != nil {
+			return err
+		}
+		if kids, err = l.own.sweep(kids, l.node); err != nil {
 			return err
 		}
 		i := indexOf(kids, me)
@@ -189,9 +198,13 @@ func (l *RWLock) Unlock() error {
 	return l.abandon()
 }
 
-// abandon deletes the node, whatever the state of the wait, and forgets it.
+// abandon deletes the node, whatever the state of the wait, and forgets it, and deletes the
+// nodes of lost attempts.
 func (l *RWLock) abandon() error {
 	node := l.node
 	l.node, l.token, l.write = "", 0, false
-	return deleteOwned(l.s, node)
+	if err := deleteOwned(l.s, node); err != nil {
+		return err
+	}
+	return l.own.cleanup()
 }

@@ -8,6 +8,7 @@ import (
 
 	"zoosim/recipes"
 	"zoosim/sim"
+	"zoosim/tree"
 	"zoosim/zab/client"
 )
 
@@ -199,5 +200,72 @@ func TestRWLockSessionExpiry(t *testing.T) {
 	errs.report(t)
 	if d := written.Sub(start); written == sim.Never || d < 4*time.Second || d > 10*time.Second {
 		t.Fatalf("the writer held %v after the start: want after the reader's 4 s session timeout and before it resumed at 10 s", d)
+	}
+}
+
+// TestRWLockLateLostCreate plays creates lost to ConnectionLoss and committed late, as
+// TestElectionLateLostCreate does: a writer deletes its lost attempt's node when it finds it
+// before its own (b), a reader when it unlocks (c, whose lost attempt landed behind its node,
+// before d's), so that the writers behind are not blocked until those sessions end.
+func TestRWLockLateLostCreate(t *testing.T) {
+	e := recipeEnsemble(t, 5, 3)
+	var errs procErrors
+	const dir = "/locks/late"
+	step := 0
+	acquired, released := map[string]sim.Time{}, map[string]sim.Time{}
+	lostAttempt := func(s *client.Session, l *recipes.RWLock, prefix string) {
+		stem := fmt.Sprintf("%s%x-1-", prefix, uint64(s.Client().SessionID()))
+		l.AddLostAttemptForTest(stem)
+		if _, err := s.Create(dir+"/"+stem, nil, tree.OpenACLUnsafe, tree.EphemeralSequential); err != nil {
+			errs.errorf("creating the lost attempt's node: %v", err)
+		}
+	}
+	var procs []*sim.Proc
+	for i, name := range []string{"a", "b", "c", "d"} {
+		p, _ := lockProcess(e, name, func(p *sim.Proc, s *client.Session) {
+			_ = s.WaitConnected()
+			l := recipes.NewRWLock(s, dir)
+			// a writes; b writes behind its own lost write attempt; c reads, and its lost
+			// read attempt lands behind its node; d writes behind that.
+			for step < i {
+				p.Sleep(time.Millisecond)
+			}
+			p.Sleep(50 * time.Millisecond) // for the one before to queue its node
+			acquire := l.Lock
+			switch name {
+			case "b":
+				lostAttempt(s, l, "write-")
+			case "c":
+				acquire = l.RLock
+			}
+			// a's and c's turns end once they hold, b's and d's once they wait.
+			if name == "b" || name == "d" {
+				step++
+			}
+			if _, err := acquire(recipes.WithTimeout(s, 3*time.Second)); err != nil {
+				errs.errorf("%s: %v", name, err)
+				return
+			}
+			if name == "c" {
+				lostAttempt(s, l, "read-")
+			}
+			if name == "a" || name == "c" {
+				step++
+			}
+			acquired[name] = p.Now()
+			p.Sleep(100 * time.Millisecond)
+			released[name] = p.Now()
+			if err := l.Unlock(); err != nil {
+				errs.errorf("%s: unlock: %v", name, err)
+			}
+		})
+		procs = append(procs, p)
+	}
+	runProcesses(t, e, time.Minute, procs...)
+	errs.report(t)
+	for _, next := range [][2]string{{"a", "b"}, {"b", "c"}, {"c", "d"}} {
+		if d := acquired[next[1]].Sub(released[next[0]]); acquired[next[1]] == 0 || d > 50*time.Millisecond {
+			t.Errorf("%s held %v after %s released: want within 50ms", next[1], d, next[0])
+		}
 	}
 }
