@@ -188,6 +188,10 @@ func (t *Tree) deleteNode(path string, zxid Zxid) Code {
 	if len(parent.children) == 0 {
 		parent.children = nil
 	}
+	if t.listed != nil {
+		t.listChild(parent, BaseName(path), false)
+		delete(t.listed, n) // a deleted node has no children, and its znode is gone
+	}
 	t.digest -= t.nodeTerm(path, n)
 	delete(t.nodes, path)
 	t.acls.release(n.acl)

@@ -19,7 +19,9 @@ import (
 //     the container and TTL nodes;
 //   - ACL reference counts match the nodes that use each list;
 //   - czxid <= mzxid and czxid <= pzxid;
-//   - the incremental digest equals one recomputed from scratch.
+//   - the incremental digest equals one recomputed from scratch;
+//   - a cached sorted child list belongs to a node of the tree and is its
+//     child set, in order.
 func (t *Tree) CheckInvariants() error {
 	var errs []error
 	fail := func(format string, args ...any) {
@@ -35,6 +37,7 @@ func (t *Tree) CheckInvariants() error {
 	containers := make(map[string]struct{})
 	ttls := make(map[string]struct{})
 	refs := make(map[aclRef]int64)
+	cached := 0 // the nodes with a cached child list (listed)
 	for _, path := range paths {
 		n := t.nodes[path]
 		refs[n.acl]++
@@ -53,6 +56,12 @@ func (t *Tree) CheckInvariants() error {
 		}
 		if n.children != nil && len(n.children) == 0 {
 			fail("%s: empty child set not released", path)
+		}
+		if sorted, ok := t.listed[n]; ok {
+			cached++
+			if !slices.Equal(sorted, sortedKeys(n.children)) {
+				fail("%s: cached child list %q is not the child set %q", path, sorted, sortedKeys(n.children))
+			}
 		}
 		reserved := path == RootPath || path == ZooKeeperPath
 		if !reserved && int(n.cversion) < len(n.children) {
@@ -91,6 +100,9 @@ func (t *Tree) CheckInvariants() error {
 		if e.refs != refs[aclRef(ref)] {
 			fail("ACL %d %v has %d references, %d nodes use it", ref, e.acl, e.refs, refs[aclRef(ref)])
 		}
+	}
+	if cached != len(t.listed) {
+		fail("%d cached child lists, %d of them for nodes of the tree", len(t.listed), cached)
 	}
 	if d := t.RecomputeDigest(); d != t.digest {
 		fail("digest %#016x, recomputed %#016x", t.digest, d)
