@@ -162,7 +162,7 @@ func (e *Election) wait(c *Cancel) error {
 	}
 	me := base(e.node)
 	for {
-		kids, err := listSequential(e.s, c, e.dir, electionPrefix)
+		kids, err := listOwnedKind(e.s, c, e.dir, electionPrefix)
 		if err != nil {
 			return err
 		}
@@ -248,16 +248,10 @@ func Leader(s *client.Session, c *Cancel, dir string) (node, id string, err erro
 	case err != nil:
 		return "", "", err
 	}
-	cands := kids[:0]
-	for _, k := range kids {
-		if strings.HasPrefix(k, electionPrefix) {
-			cands = append(cands, k)
-		}
-	}
+	cands := ownKind(kids, electionPrefix)
 	if len(cands) == 0 {
 		return "", "", ErrNoLeader
 	}
-	sortBySequence(cands)
 	return join(dir, cands[0]), electionIDOf(cands[0]), nil
 }
 

@@ -116,7 +116,7 @@ func (o *ownedNodes) forget(name string) {
 }
 
 // sweep deletes the orphans among kids (a listing of dir), keeping mine (a path, or ""), and
-// returns kids without them. It takes no Cancel, as deleteOwned does: it is cleanup.
+// returns a copy of kids without them. It takes no Cancel, as deleteOwned does: it is cleanup.
 func (o *ownedNodes) sweep(kids []string, mine string) ([]string, error) {
 	orphans := o.orphans(kids, base(mine))
 	if len(orphans) == 0 {
@@ -128,7 +128,40 @@ func (o *ownedNodes) sweep(kids []string, mine string) ([]string, error) {
 		}
 		o.forget(k)
 	}
-	return slices.DeleteFunc(kids, func(k string) bool { return slices.Contains(orphans, k) }), nil
+	rest := make([]string, 0, len(kids)-len(orphans))
+	for _, k := range kids {
+		if !slices.Contains(orphans, k) {
+			rest = append(rest, k)
+		}
+	}
+	return rest, nil
+}
+
+// listOwnedKind returns dir's children whose names start with one of prefixes, in sequence
+// order. It copies them: the slice a read returns is the history's record of the reply as well
+// (histories.Recorder.Return keeps it), so a recipe must not sort or filter it in place, as
+// listSequential does.
+func listOwnedKind(s *client.Session, c *Cancel, dir string, prefixes ...string) ([]string, error) {
+	var kids []string
+	if err := retry(s, c, func() (err error) { kids, err = s.GetChildren(dir, nil); return err }); err != nil {
+		return nil, err
+	}
+	return ownKind(kids, prefixes...), nil
+}
+
+// ownKind returns a sorted copy of the names among kids that start with one of prefixes.
+func ownKind(kids []string, prefixes ...string) []string {
+	var out []string
+	for _, k := range kids {
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	sortBySequence(out)
+	return out
 }
 
 // cleanup deletes the orphans that exist now, after the recipe gave its node up: a node left

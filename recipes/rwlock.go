@@ -172,18 +172,7 @@ func rwBlocker(before []string, anyNode bool) string {
 // rwListNodes returns the read and write nodes in dir, in sequence order: the sequence counter
 // is the directory's, shared by both kinds, so it orders readers and writers together.
 func rwListNodes(s *client.Session, c *Cancel, dir string) ([]string, error) {
-	var kids []string
-	if err := retry(s, c, func() (err error) { kids, err = s.GetChildren(dir, nil); return err }); err != nil {
-		return nil, err
-	}
-	out := kids[:0]
-	for _, k := range kids {
-		if strings.HasPrefix(k, rwReadPrefix) || strings.HasPrefix(k, rwWritePrefix) {
-			out = append(out, k)
-		}
-	}
-	sortBySequence(out)
-	return out, nil
+	return listOwnedKind(s, c, dir, rwReadPrefix, rwWritePrefix)
 }
 
 // Unlock gives the hold up, shared or exclusive: it deletes the node, riding out a lost
