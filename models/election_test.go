@@ -122,6 +122,13 @@ func TestElectionsCatchesSlowFailover(t *testing.T) {
 	if v.Status != Fail || v.Total != 2 || !strings.Contains(v.Summary, "no leader from 3.110s to 5.110s (elected)") {
 		t.Fatalf("two-second failovers: %s", v.String())
 	}
+	// Candidates that are never elected, with nobody leading before them.
+	b = electionHistory()
+	b.step(3*sec, electionStep(1, 0x11, "candidate", 0))
+	b.step(3*sec, electionStep(2, 0x12, "candidate", 0))
+	if v := CheckElections(b.finish(10*sec), ElectionOptions{}); v.Status != Fail || !strings.Contains(v.Summary, "no leader from 3.000s to 10.000s while candidates p1, p2 waited") {
+		t.Fatalf("nobody ever elected: %s", v.String())
+	}
 	// The last leader resigns with nobody left waiting: no failover is owed.
 	b = electionHistory()
 	b.step(3*sec, electionStep(1, 0x11, "candidate", 0))
