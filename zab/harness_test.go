@@ -2,6 +2,7 @@ package zab
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -97,14 +98,32 @@ func cloneRec(r Recovered) Recovered {
 
 // partition cuts every link between the two sides, both ways, breaking their connections.
 // noteSentTxn remembers the encoding of a txn a packet carries, or checks it against the one
-// remembered when the same txn was sent before.
+// remembered when the same txn was sent before. A txn sent for the first time must also be
+// what decoding its encoding gives: the receivers here get the sender's very txn, as a
+// simulated ensemble's followers do (wire.TxnShare), where a network would hand them a copy
+// decoded from the bytes.
 func (h *net) noteSentTxn(x *tree.Txn) {
 	enc := string(tree.AppendTxn(nil, x))
 	if was, ok := h.sent[x]; !ok {
 		h.sent[x] = enc
+		if err := roundTrips(x); err != nil {
+			h.t.Error(err)
+		}
 	} else if was != enc {
 		h.t.Errorf("txn %s changed between two sends:\n was %x\n now %x", x.Zxid, was, enc)
 	}
+}
+
+// roundTrips reports an error unless decoding the encoding of x gives a txn deep-equal to x.
+func roundTrips(x *tree.Txn) error {
+	got, err := tree.DecodeTxn(tree.AppendTxn(nil, x))
+	if err != nil {
+		return fmt.Errorf("txn %s does not decode from its encoding: %v", x.Zxid, err)
+	}
+	if !reflect.DeepEqual(got, x) {
+		return fmt.Errorf("txn %s is not what its encoding decodes to:\n sent    %#v\n decoded %#v", x.Zxid, x, got)
+	}
+	return nil
 }
 
 // checkSentTxns reports every txn that changed after a packet carried it. A simulated ensemble

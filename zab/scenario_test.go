@@ -449,4 +449,13 @@ func TestHarnessCatchesAChangedTxn(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("a changed txn gave %d reports, want 1: %v", len(got), got)
 	}
+	if err := roundTrips(created); err != nil {
+		t.Fatal(err)
+	}
+	// A txn the codec cannot carry (a read's opcode) is not what a receiver decoding its bytes
+	// would get: noteSentTxn reports it.
+	odd := &tree.Txn{Header: tree.Header{Session: 1, Cxid: 1, Zxid: 9}, Type: tree.OpGetData, Path: "/a"}
+	if roundTrips(odd) == nil {
+		t.Fatal("a txn with a read's opcode round-trips")
+	}
 }

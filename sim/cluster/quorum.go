@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"zoosim/sim"
-	"zoosim/tree"
 	"zoosim/zab"
 	"zoosim/zab/wire"
 )
@@ -64,9 +63,9 @@ func (h *quorumHandler) Received(c *sim.Conn, msg []byte) {
 		return
 	}
 	pkt := &h.pkt
-	// The txn of a proposal is shared with the other servers that received the same bytes
-	// (wire.TxnShare): decoded once per ensemble, not once per follower. Like every decoded
-	// txn, the peer never modifies it.
+	// The txn of a proposal is shared with the server that sent it and the others that
+	// received the same bytes (wire.TxnShare), not decoded once per follower. Like every
+	// logged or sent txn, the peer never modifies it.
 	if err := inc.s.roster.txns.DecodePacketInto(pkt, msg); err != nil {
 		delete(inc.quorum, c.ID())
 		inc.badFrame(c, "quorum", err)
@@ -103,34 +102,13 @@ func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
 	}
 }
 
-// encodePacket returns the frame of pkt, valid until the next send. A leader sends each
-// proposal to every follower in a row: the frame of a packet that carries a txn and nothing
-// else by reference is kept, and the same packet again (same fields, the same *tree.Txn, which
-// nobody modifies: see wire.TxnShare) reuses it instead of encoding the txn once per follower.
+// encodePacket returns the frame of pkt, valid until the next send. The txn of a proposal is
+// encoded once per ensemble: a leader logs it before it proposes it, and every frame after
+// that copies the encoding the ensemble's wire.TxnShare remembers (so do the followers'
+// logs, and the followers' decodings hand them the leader's txn itself).
 func (inc *incarnation) encodePacket(pkt *wire.Packet) []byte {
-	if pkt.Txn == nil || pkt.Snapshot != nil || pkt.Forward != nil || pkt.Touches != nil || pkt.Passwd != nil {
-		inc.scratch = wire.AppendPacket(inc.scratch[:0], pkt)
-		return inc.scratch
-	}
-	key := txnPacketKey{pkt.Type, pkt.Zxid, pkt.Sid, pkt.Epoch, pkt.Txn, pkt.Session, pkt.Timeout, pkt.Valid}
-	if inc.txnPacket != key {
-		inc.txnPacket = key
-		inc.txnFrame = wire.AppendPacket(inc.txnFrame[:0], pkt)
-	}
-	return inc.txnFrame
-}
-
-// txnPacketKey is every field of a packet that carries a txn and no other reference: two
-// packets with the same key have the same frame.
-type txnPacketKey struct {
-	typ     wire.PacketType
-	zxid    tree.Zxid
-	sid     wire.ServerID
-	epoch   int64
-	txn     *tree.Txn
-	session tree.SessionID
-	timeout int32
-	valid   bool
+	inc.scratch = inc.s.roster.txns.AppendPacket(inc.scratch[:0], pkt)
+	return inc.scratch
 }
 
 // closePeer carries out ClosePeer. The peer already counts the connection as gone, so no

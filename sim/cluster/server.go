@@ -95,12 +95,6 @@ type incarnation struct {
 	// every message it is given, and the store copies every record into its file, so one
 	// buffer serves every send.
 	scratch []byte
-	// txnFrame is the frame of the latest packet with a txn that sendPacket encoded, and
-	// txnPacket that packet's fields (encodePacket).
-	// Invariant: txnFrame is wire.AppendPacket of the packet txnPacket describes, or txnPacket
-	// is the zero key (whose txn is nil, so no packet that encodePacket keeps matches it).
-	txnFrame  []byte
-	txnPacket txnPacketKey
 	// afterSync holds the AfterSync envelopes of the fsyncs in flight, oldest first, and
 	// syncing the fsyncs themselves; the store completes Syncs in the order they were issued.
 	// Invariant: afterSync holds exactly the sum of syncing's counts.
@@ -505,8 +499,9 @@ func (inc *incarnation) runDisk(ops []zab.DiskOp) (err error) {
 				return fmt.Errorf("%w: append without a txn", errBadOutput)
 			}
 			start := len(arena)
-			// A follower's txn is usually the one its proposal just brought: then its
-			// encoding is the bytes that were received (wire.TxnShare.AppendTxn).
+			// Encoded once per ensemble (wire.TxnShare.AppendTxn): a leader's txn is
+			// remembered here for its proposals, and a follower's is usually the one its
+			// proposal just brought, whose encoding is the bytes that were received.
 			arena = inc.s.roster.txns.AppendTxn(arena, op.Txn)
 			recs = append(recs, storage.Record{Zxid: uint64(op.Txn.Zxid), Payload: arena[start:len(arena):len(arena)]})
 		case zab.DiskTruncate:

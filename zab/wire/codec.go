@@ -244,7 +244,10 @@ func DecodeNotification(b []byte) (Notification, error) {
 
 // AppendPacket appends the encoding of p to b and returns the extended
 // buffer. p must not be nil.
-func AppendPacket(b []byte, p *Packet) []byte {
+func AppendPacket(b []byte, p *Packet) []byte { return appendPacket(b, p, nil) }
+
+// appendPacket appends a packet, its txn through share (nil: a fresh encoding).
+func appendPacket(b []byte, p *Packet, share *TxnShare) []byte {
 	var m uint64
 	if p.Zxid != 0 {
 		m |= pktZxid
@@ -291,7 +294,7 @@ func AppendPacket(b []byte, p *Packet) []byte {
 		b = binary.AppendVarint(b, p.Epoch)
 	}
 	if m&pktTxn != 0 {
-		b = tree.AppendTxn(b, p.Txn)
+		b = share.AppendTxn(b, p.Txn)
 	}
 	if m&pktSnapshot != 0 {
 		b = appendBytes(b, p.Snapshot)

@@ -2,59 +2,93 @@ package wire
 
 import "zoosim/tree"
 
-// txnShareSize is how many recent txn encodings a TxnShare remembers. A leader sends each
-// proposal to every follower at once, and the followers receive it within a few network
+// txnShareSize is how many recent txns a TxnShare remembers. A leader logs each proposal and
+// sends it to every follower at once, and the followers receive it within a few network
 // latencies of each other, while only a handful of later proposals go out; 64 covers that
 // spread with room to spare, and a follower that falls further behind (a clogged link, a
 // DIFF after a partition) simply decodes its own copy.
 const txnShareSize = 64
 
-// TxnShare lets the servers of one simulated ensemble share the txns they decode from quorum
-// packets: a proposal the leader sends to four followers is decoded once, and the other three
-// receive the same *tree.Txn. Decoding a txn is most of what a follower spends on a proposal
-// (it allocates every path, data slice and ACL anew), and a simulation runs every server of the
-// ensemble in one process, so the copies are pure waste.
+// TxnShare lets the servers of one simulated ensemble share their txns instead of copying them
+// through the codec: the txn a leader logs and proposes to four followers is encoded once, and
+// the followers receive the leader's very *tree.Txn rather than each decoding the bytes into a
+// copy of its own. Decoding a txn is most of what a follower spends on a proposal (it allocates
+// every path, data slice and ACL anew), encoding it most of what a leader spends on sending
+// one, and a simulation runs every server of the ensemble in one process, so the copies are
+// pure waste. It remembers the txns it recently encoded (AppendTxn, AppendPacket) or decoded
+// (DecodePacketInto), each with its encoding.
 //
 // This is the one place where simulated nodes share memory (see the package doc), and it is
 // safe for two reasons:
 //
 //   - The value is exactly what a fresh decoding would give. A txn is shared only when the
-//     packet's bytes from the txn to the end of the frame are byte for byte those of a txn
-//     decoded before, and that decoding consumed all of them; the codec is canonical and
-//     deterministic, so the same bytes decode to the same value.
-//   - Nobody writes to a txn once it is decoded. Invariant: a *tree.Txn that came out of a
-//     packet is immutable: zab keeps it in its log and hands it to the tree, which takes
-//     ownership of its Data and ACL slices without ever writing to them (tree's znode keeps
-//     data "never mutated in place"), and the host's history keeps the pointer. zab's test
-//     harness checks that no peer changes a txn after it was sent (harness_test.go,
-//     checkSentTxns); a change anywhere would make one server's write show up in another's
-//     state, which is why the rule is stated here and not only there.
+//     packet's bytes from the txn to the end of the frame are byte for byte the encoding of a
+//     txn remembered, decoded from those bytes or encoded into them. The codec is canonical
+//     and deterministic, so the same bytes decode to the same value, and decoding the encoding
+//     of a valid txn gives a value deep-equal to it, nil and empty slices included (tree's codec
+//     doc, "Canonical form"; zab's test harness checks it for every txn a packet carries).
+//   - Nobody writes to a txn once it is logged or sent. Invariant: a *tree.Txn that a server
+//     logged, sent or received is immutable: zab keeps it in its log and hands it to the
+//     tree, which takes ownership of its Data and ACL slices without ever writing to them
+//     (tree's znode keeps data "never mutated in place"), and the host's history keeps the
+//     pointer. zab's test harness hands every receiver the sender's very txn and checks that
+//     no peer changes a txn after it was sent (harness_test.go, checkSentTxns); a change
+//     anywhere would make one server's write show up in another's state, which is why the
+//     rule is stated here and not only there.
 //
 // A TxnShare belongs to one ensemble, that is to one simulated world and its one goroutine: it
 // is not safe for concurrent use, and never shared between runs (a sweep runs several at once).
 // The zero value is ready to use; a nil *TxnShare shares nothing.
 type TxnShare struct {
-	// byEnc maps the encoding of each remembered txn to the txn decoded from it.
-	// Invariant: byEnc holds exactly the non-empty keys of ring, and byEnc[k].enc == k.
-	byEnc map[string]sharedTxn
+	// byEnc maps the encoding of each remembered txn to it, and byTxn each remembered txn to
+	// its encoding.
+	// Invariant: byEnc holds exactly the non-empty keys of ring, byTxn exactly the txns of
+	// byEnc, and byTxn[byEnc[k]] == k for every key k: one encoding per txn and one txn per
+	// encoding.
+	byEnc map[string]*tree.Txn
+	byTxn map[*tree.Txn]string
 	// ring holds the remembered encodings, the oldest at next once the ring is full.
 	ring [txnShareSize]string
 	next int
-	// last is the txn the latest decoding returned, with the bytes it came from, shared or not
-	// (enc is empty when it was not kept: a txn that did not end its frame).
-	last sharedTxn
-	// hits and misses count lookups, for tests and benchmarks.
+	// hits and misses count the txns decoded by lookup and by decoding, for tests.
 	hits, misses int64
 }
 
 // DecodePacketInto is the package's DecodePacketInto, except that the packet's txn may be one
-// decoded before from the same bytes, shared with the other servers that received it (see
-// TxnShare): the caller must treat it as immutable, as every holder of a decoded txn must.
+// remembered from the same bytes, shared with the server that sent it and the others that
+// received it (see TxnShare): the caller must treat it as immutable, as every holder of a
+// logged or sent txn must.
 func (s *TxnShare) DecodePacketInto(p *Packet, b []byte) error {
 	return decodePacketInto(p, b, s)
 }
 
-// Stats returns how many txns were shared (hits) and how many were decoded afresh (misses).
+// AppendPacket is the package's AppendPacket, with the packet's txn appended by AppendTxn: a
+// txn the share remembers goes out as its remembered encoding instead of being encoded again,
+// and one it does not is remembered with the encoding it gets, so that the receivers of the
+// frame can share it.
+func (s *TxnShare) AppendPacket(b []byte, p *Packet) []byte {
+	return appendPacket(b, p, s)
+}
+
+// AppendTxn appends the encoding of x to b, as tree.AppendTxn does: the remembered encoding
+// when the share knows x (a follower logs each proposal's txn right after receiving it), else
+// a fresh one, after which the share remembers x (a leader logs each txn before it proposes
+// it).
+func (s *TxnShare) AppendTxn(b []byte, x *tree.Txn) []byte {
+	if s == nil || x == nil {
+		return tree.AppendTxn(b, x)
+	}
+	if enc, ok := s.byTxn[x]; ok {
+		return append(b, enc...)
+	}
+	start := len(b)
+	b = tree.AppendTxn(b, x)
+	s.remember(string(b[start:]), x)
+	return b
+}
+
+// Stats returns how many txns DecodePacketInto shared (hits) and how many it decoded afresh
+// (misses).
 func (s *TxnShare) Stats() (hits, misses int64) {
 	if s == nil {
 		return 0, 0
@@ -63,50 +97,44 @@ func (s *TxnShare) Stats() (hits, misses int64) {
 }
 
 // decodeTxn decodes the txn at the start of b like tree.DecodeTxnFrom, sharing it when b is
-// exactly the encoding of a txn decoded before.
+// exactly the encoding of a txn remembered.
 func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 	if s == nil {
 		return tree.DecodeTxnFrom(b)
 	}
-	if e, ok := s.byEnc[string(b)]; ok {
+	if x, ok := s.byEnc[string(b)]; ok {
 		s.hits++
-		s.last = e
-		return e.txn, b[len(b):], nil
+		return x, b[len(b):], nil
 	}
 	s.misses++
-	s.last = sharedTxn{}
 	x, rest, err := tree.DecodeTxnFrom(b)
 	if err != nil || len(rest) != 0 {
 		// Only a txn that ends its frame is shared: then the key is exactly its encoding.
 		return x, rest, err
 	}
-	if s.byEnc == nil {
-		s.byEnc = make(map[string]sharedTxn, txnShareSize)
-	}
-	if old := s.ring[s.next]; old != "" {
-		delete(s.byEnc, old)
-	}
-	e := sharedTxn{enc: string(b), txn: x}
-	s.ring[s.next] = e.enc
-	s.next = (s.next + 1) % txnShareSize
-	s.byEnc[e.enc] = e
-	s.last = e
+	s.remember(string(b), x)
 	return x, rest, nil
 }
 
-// sharedTxn is a decoded txn and the bytes it was decoded from.
-type sharedTxn struct {
-	enc string
-	txn *tree.Txn
-}
-
-// AppendTxn appends the encoding of x to b, as tree.AppendTxn does. When x is the txn the latest
-// DecodePacketInto returned, its encoding is the bytes it was decoded from (the codec is
-// canonical, and x is immutable), which are copied instead of encoding x again: a follower
-// logs each proposal's txn right after receiving it.
-func (s *TxnShare) AppendTxn(b []byte, x *tree.Txn) []byte {
-	if s != nil && x != nil && x == s.last.txn && s.last.enc != "" {
-		return append(b, s.last.enc...)
+// remember adds x with its encoding enc, forgetting the oldest txn when the share is full. A
+// txn or an encoding the share already holds is left as it is.
+func (s *TxnShare) remember(enc string, x *tree.Txn) {
+	if s.byEnc == nil {
+		s.byEnc = make(map[string]*tree.Txn, txnShareSize)
+		s.byTxn = make(map[*tree.Txn]string, txnShareSize)
 	}
-	return tree.AppendTxn(b, x)
+	if _, ok := s.byEnc[enc]; ok {
+		return
+	}
+	if _, ok := s.byTxn[x]; ok {
+		return
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.byTxn, s.byEnc[old])
+		delete(s.byEnc, old)
+	}
+	s.ring[s.next] = enc
+	s.next = (s.next + 1) % txnShareSize
+	s.byEnc[enc] = x
+	s.byTxn[x] = enc
 }

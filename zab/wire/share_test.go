@@ -101,31 +101,56 @@ func TestTxnShareRefusesWhatDecodePacketRefuses(t *testing.T) {
 	}
 }
 
-func TestTxnShareAppendTxnReusesTheBytesReceived(t *testing.T) {
+func TestTxnShareEncodesATxnOnce(t *testing.T) {
 	var s TxnShare
+	// A follower logs the txn its proposal brought: the bytes received are its encoding.
 	x := setDataTxn()
 	want := tree.AppendTxn([]byte("log"), x)
-	enc := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: x.Zxid, Txn: x})
-	got := decodeShared(t, &s, enc).Txn
-	if s.last.txn != got || s.last.enc == "" {
-		t.Fatal("the txn just decoded is not the one AppendTxn can copy")
-	}
+	got := decodeShared(t, &s, AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: x.Zxid, Txn: x})).Txn
 	if b := s.AppendTxn([]byte("log"), got); string(b) != string(want) {
 		t.Fatalf("AppendTxn of the txn just decoded:\n got %x\nwant %x", b, want)
 	}
-	// Any other txn is encoded as tree.AppendTxn does, by the share or without one.
+	// A leader logs its own txn, then proposes it: the frames carry the encoding the log got,
+	// and the followers that decode them get the leader's txn itself.
+	own := setDataTxn()
+	own.Zxid++
+	if b, w := s.AppendTxn(nil, own), tree.AppendTxn(nil, own); string(b) != string(w) {
+		t.Fatalf("AppendTxn of a new txn:\n got %x\nwant %x", b, w)
+	}
+	proposal := &Packet{Type: PacketProposal, Zxid: own.Zxid, Txn: own}
+	frame := s.AppendPacket(nil, proposal)
+	if w := AppendPacket(nil, proposal); string(frame) != string(w) {
+		t.Fatalf("AppendPacket:\n got %x\nwant %x", frame, w)
+	}
+	if p := decodeShared(t, &s, frame); p.Txn != own {
+		t.Fatal("a follower did not receive the leader's txn")
+	}
+	// Any txn is encoded as tree.AppendTxn does, with a share or without one.
 	other := setDataTxn()
 	other.Version++
 	wantOther := tree.AppendTxn(nil, other)
 	var none *TxnShare
-	for _, b := range [][]byte{s.AppendTxn(nil, other), none.AppendTxn(nil, other)} {
+	for _, b := range [][]byte{s.AppendTxn(nil, other), s.AppendTxn(nil, other), none.AppendTxn(nil, other)} {
 		if string(b) != string(wantOther) {
 			t.Fatalf("AppendTxn of another txn:\n got %x\nwant %x", b, wantOther)
 		}
 	}
-	// A txn followed by other fields is not kept: the next AppendTxn encodes afresh.
-	decodeShared(t, &s, AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: x.Zxid, Txn: x, Session: 7}))
-	if s.last.txn != nil {
-		t.Fatal("a txn that did not end its frame is offered to AppendTxn")
+	// However many txns pass through, the two indexes stay one bijection of the ring's size.
+	for i := range 3 * txnShareSize {
+		y := setDataTxn()
+		y.Zxid += tree.Zxid(100 + i)
+		if i%2 == 0 {
+			s.AppendTxn(nil, y)
+		} else {
+			decodeShared(t, &s, AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: y.Zxid, Txn: y}))
+		}
+	}
+	if len(s.byEnc) != txnShareSize || len(s.byTxn) != txnShareSize {
+		t.Fatalf("the share holds %d encodings and %d txns, want %d of each", len(s.byEnc), len(s.byTxn), txnShareSize)
+	}
+	for enc, y := range s.byEnc {
+		if s.byTxn[y] != enc || string(tree.AppendTxn(nil, y)) != enc {
+			t.Fatalf("txn %s is remembered with the wrong encoding", y.Zxid)
+		}
 	}
 }
