@@ -23,9 +23,10 @@ import (
 // for every later holder of the same lock, so a resource that refuses tokens lower than the
 // highest it has seen refuses the stale holder.
 //
-// A create that fails with ConnectionLoss may have created the node: the node's name carries the
-// session id and the time of the attempt, and Acquire looks for it before trying again
-// (ZooKeeper's recipes, "Recoverable errors and the GUID").
+// A create that fails with ConnectionLoss may have created the node, possibly later: the node's
+// name carries the session id and the time of the attempt, Acquire looks for it before trying
+// again (ZooKeeper's recipes, "Recoverable errors and the GUID"), and a node of a lost attempt
+// that turns up later is deleted (ownedNodes), so that it cannot block the contenders behind it.
 type Lock struct {
 	s   *client.Session
 	dir string
@@ -37,6 +38,8 @@ type Lock struct {
 	node  string
 	held  bool
 	token int64
+	// own creates the lock nodes and deletes those of lost create attempts that turn up late.
+	own ownedNodes
 }
 
 // FlawLockSkipPredecessor takes the lock as soon as the lock node exists, without waiting for
@@ -56,7 +59,9 @@ func init() {
 const lockPrefix = "lock-"
 
 // NewLock returns a lock on directory dir (created on first use) for the process running s.
-func NewLock(s *client.Session, dir string) *Lock { return &Lock{s: s, dir: dir} }
+func NewLock(s *client.Session, dir string) *Lock {
+	return &Lock{s: s, dir: dir, own: ownedNodes{s: s, dir: dir}}
+}
 
 // Dir is the lock's directory.
 func (l *Lock) Dir() string { return l.dir }
@@ -88,7 +93,7 @@ func (l *Lock) Acquire(c *Cancel) (int64, error) {
 	if err := ensurePath(l.s, c, l.dir); err != nil {
 		return 0, err
 	}
-	node, token, err := createOwned(l.s, c, l.dir, lockPrefix)
+	node, token, err := l.own.create(c, lockPrefix)
 	if err != nil {
 		return 0, err
 	}
@@ -110,6 +115,9 @@ func (l *Lock) wait(c *Cancel) error {
 	for {
 		kids, err := listSequential(l.s, c, l.dir, lockPrefix)
 		if err != nil {
+			return err
+		}
+		if kids, err = l.own.sweep(kids, l.node); err != nil {
 			return err
 		}
 		i := indexOf(kids, me)
@@ -146,11 +154,15 @@ func (l *Lock) Release() error {
 	return l.abandon()
 }
 
-// abandon deletes the lock node, whatever the state of the wait, and forgets it.
+// abandon deletes the lock node, whatever the state of the wait, and forgets it, and deletes
+// the nodes of lost attempts that exist now.
 func (l *Lock) abandon() error {
 	node := l.node
 	l.node, l.token = "", 0
-	return deleteOwned(l.s, node)
+	if err := deleteOwned(l.s, node); err != nil {
+		return err
+	}
+	return l.own.cleanup()
 }
 
 // createOwned creates an ephemeral sequential node dir/prefix<guid>-<seq> and returns its path
@@ -212,14 +224,16 @@ func deleteOwned(s *client.Session, node string) error {
 	})
 }
 
-// listSequential returns dir's children whose names start with prefix, in sequence order.
+// listSequential returns dir's children whose names start with prefix, in sequence order. It
+// copies them: the slice a read returns is also the history's record of the reply
+// (histories.Recorder.Return keeps it), so a recipe must never sort or filter it in place.
 func listSequential(s *client.Session, c *Cancel, dir, prefix string) ([]string, error) {
 	var kids []string
 	err := retry(s, c, func() (err error) { kids, err = s.GetChildren(dir, nil); return err })
 	if err != nil {
 		return nil, err
 	}
-	out := kids[:0]
+	out := make([]string, 0, len(kids))
 	for _, k := range kids {
 		if strings.HasPrefix(k, prefix) {
 			out = append(out, k)

@@ -9,6 +9,7 @@ import (
 	"zoosim/recipes"
 	"zoosim/sim"
 	"zoosim/sim/cluster"
+	"zoosim/tree"
 	"zoosim/zab/client"
 )
 
@@ -144,8 +145,8 @@ func TestLockSessionExpiry(t *testing.T) {
 			errs.errorf("a: %v", err)
 			return
 		}
-		// The pause: the node stops for longer than the session timeout (4 s) and the leader's
-		// expiry granularity.
+		// The pause: the node stops for longer than the session timeout (the 4 s asked for is
+		// raised to two ticks, 6 s) and the leader's expiry granularity.
 		w := p.World()
 		w.After(time.Millisecond, "pause a", func() { _ = w.Pause(aNode.ID()) })
 		w.After(10*time.Second, "resume a", func() { _ = w.Resume(aNode.ID()) })
@@ -182,7 +183,58 @@ func TestLockSessionExpiry(t *testing.T) {
 	if bAcquired == sim.Never || tokenB <= tokenA {
 		t.Fatalf("b acquired at %v with token %d (a's token %d): want b to take the lock after a's session expired, with a higher token", bAcquired, tokenB, tokenA)
 	}
-	if d := bAcquired.Sub(start); d < 4*time.Second || d > 10*time.Second {
-		t.Fatalf("b acquired %v after the start: want after a's 4 s session timeout and before a resumed at 10 s", d)
+	if d := bAcquired.Sub(start); d < 6*time.Second || d > 10*time.Second {
+		t.Fatalf("b acquired %v after the start: want after a's 6 s session timeout and before a resumed at 10 s", d)
+	}
+}
+
+// TestLockLateLostCreate plays a create lost to ConnectionLoss and committed late: the node of
+// the lost attempt belongs to b's live session and lies between the holder's node and b's own.
+// b deletes it when it lists the lock, so b takes the lock as soon as a releases it, not when
+// b's session ends.
+func TestLockLateLostCreate(t *testing.T) {
+	e := recipeEnsemble(t, 6, 3)
+	var errs procErrors
+	const dir = "/locks/late"
+	var released, acquired sim.Time
+	aHolds := false
+	a, _ := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+		_ = s.WaitConnected()
+		l := recipes.NewLock(s, dir)
+		if _, err := l.Acquire(nil); err != nil {
+			errs.errorf("a: %v", err)
+			return
+		}
+		aHolds = true
+		p.Sleep(200 * time.Millisecond)
+		released = p.Now()
+		_ = l.Release()
+	})
+	b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+		_ = s.WaitConnected()
+		for !aHolds {
+			p.Sleep(time.Millisecond)
+		}
+		l := recipes.NewLock(s, dir)
+		stem := fmt.Sprintf("lock-%x-1-", uint64(s.Client().SessionID()))
+		l.AddLostAttemptForTest(stem)
+		if _, err := s.Create(dir+"/"+stem, nil, tree.OpenACLUnsafe, tree.EphemeralSequential); err != nil {
+			errs.errorf("b: creating the lost attempt's node: %v", err)
+		}
+		if _, err := l.Acquire(recipes.WithTimeout(s, 3*time.Second)); err != nil {
+			errs.errorf("b: %v", err)
+			return
+		}
+		acquired = p.Now()
+		kids, _ := s.GetChildren(dir, nil)
+		if len(kids) != 1 {
+			errs.errorf("b holds with nodes %v in the lock: want only its own", kids)
+		}
+		_ = l.Release()
+	})
+	runProcesses(t, e, time.Minute, a, b)
+	errs.report(t)
+	if d := acquired.Sub(released); acquired == 0 || d > 50*time.Millisecond {
+		t.Fatalf("b acquired %v after a released: want within 50ms", d)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"zoosim/zab/client"
 )
 
-// ownedNodes creates the ephemeral sequential nodes of one recipe instance (an election's
-// candidacy, a read-write lock's holds) and keeps track of the create attempts whose outcome a
+// ownedNodes creates the ephemeral sequential nodes of one recipe instance (a lock's holds, an
+// election's candidacy, a read-write lock's holds) and keeps track of the create attempts whose outcome a
 // ConnectionLoss hid, so that no node of theirs is left behind (ZooKeeper's recipes,
 // "Recoverable errors and the GUID").
 //
@@ -26,8 +26,8 @@ import (
 // besides the node it keeps: when it recovers, whenever the recipe lists the directory while
 // waiting (sweep), and when the recipe gives its node up (cleanup).
 //
-// lock.go's createOwned looks only for the attempt it just made, so a node created by an earlier
-// attempt of the same call stays behind; this is the fix, for the recipes in these files.
+// createOwned (the barriers') looks only for the attempt it just made, so a node created by an
+// earlier attempt of the same call can stay behind there.
 type ownedNodes struct {
 	s   *client.Session
 	dir string
@@ -139,8 +139,7 @@ func (o *ownedNodes) sweep(kids []string, mine string) ([]string, error) {
 
 // listOwnedKind returns dir's children whose names start with one of prefixes, in sequence
 // order. It copies them: the slice a read returns is the history's record of the reply as well
-// (histories.Recorder.Return keeps it), so a recipe must not sort or filter it in place, as
-// listSequential does.
+// (histories.Recorder.Return keeps it), so a recipe must not sort or filter it in place.
 func listOwnedKind(s *client.Session, c *Cancel, dir string, prefixes ...string) ([]string, error) {
 	var kids []string
 	if err := retry(s, c, func() (err error) { kids, err = s.GetChildren(dir, nil); return err }); err != nil {

@@ -7,3 +7,6 @@ func (e *Election) AddLostAttemptForTest(stem string) { e.own.unknown = append(e
 
 // AddLostAttemptForTest is Election's, for a read-write lock.
 func (l *RWLock) AddLostAttemptForTest(stem string) { l.own.unknown = append(l.own.unknown, stem) }
+
+// AddLostAttemptForTest is Election's, for a lock.
+func (l *Lock) AddLostAttemptForTest(stem string) { l.own.unknown = append(l.own.unknown, stem) }
