@@ -339,7 +339,7 @@ func (c *linChecker) compile() {
 		seq  histories.Seq
 		time histories.Time
 	}
-	first := map[tree.Zxid]applyAt{}
+	first := make(map[tree.Zxid]applyAt, len(log))
 	for _, list := range h.Applied {
 		for _, a := range list {
 			if f, ok := first[a.Zxid]; !ok || a.Seq < f.seq {
@@ -347,19 +347,28 @@ func (c *linChecker) compile() {
 			}
 		}
 	}
-	txnOf := map[linTxnKey][]int{}
-	for i, x := range log {
-		if x.Type != tree.OpCreateSession {
+	// txnOf[k] is the first log index of the txns with key k, and sameKey[i] the next index
+	// after i with the same key (-1 after the last): lists in log order without a slice per
+	// key, since almost every key has one txn.
+	txnOf := make(map[linTxnKey]int32, len(log))
+	sameKey := make([]int32, len(log))
+	for i := len(log) - 1; i >= 0; i-- {
+		sameKey[i] = -1
+		if x := log[i]; x.Type != tree.OpCreateSession {
 			k := linTxnKey{x.Session, x.Cxid}
-			txnOf[k] = append(txnOf[k], i)
+			if next, ok := txnOf[k]; ok {
+				sameKey[i] = next
+			}
+			txnOf[k] = int32(i)
 		}
 	}
 	// lookup finds op's txn under session: the one with its (session, xid) whose type is the
 	// request's or an error (an expiry's closeSession carries xid 0, which no request has).
 	lookup := func(op *histories.Op, s tree.SessionID) int {
-		for _, i := range txnOf[linTxnKey{s, op.Xid}] {
+		i, ok := txnOf[linTxnKey{s, op.Xid}]
+		for ; ok && i >= 0; i = sameKey[i] {
 			if t := log[i].Type; t == op.Req.Type || t == tree.OpError {
-				return i
+				return int(i)
 			}
 		}
 		return -1

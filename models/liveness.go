@@ -332,7 +332,7 @@ func liveWindows(h *histories.History, end histories.Time, minWindow histories.T
 		// invoke, else return; answered says a server answered the write.
 		invoke, answered bool
 	}
-	var edges []edge
+	edges := make([]edge, 0, 2*len(h.Ops)) // at most two per op: grown by appends, they cost more
 	for i := range h.Ops {
 		op := &h.Ops[i]
 		if !op.IsWrite() {
