@@ -33,26 +33,38 @@ const (
 )
 
 // eventHeap is a binary min-heap of events ordered by (at, seq). Events know their index, so that
-// a timer can be moved or cancelled in logarithmic time.
+// a timer can be moved or cancelled in logarithmic time. Each slot holds its event's key beside
+// the pointer: sifting compares keys in the heap's own array instead of loading every event it
+// passes (a run keeps hundreds of events queued, scattered over the heap; the loads were most of
+// the heap's time).
 type eventHeap struct {
-	items []*event
+	// Invariant: items[i].ev.index == i, and items[i].at and seq are items[i].ev's.
+	items []heapItem
+}
+
+// heapItem is a queued event and its key.
+type heapItem struct {
+	at  Time
+	seq uint64
+	ev  *event
 }
 
 func (h *eventHeap) len() int { return len(h.items) }
 
-func less(a, b *event) bool {
+// less orders heap items by time, then sequence.
+func less(a, b *heapItem) bool {
 	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
 }
 
 func (h *eventHeap) push(e *event) {
 	e.state = queued
-	h.items = append(h.items, e)
-	h.up(len(h.items)-1, e)
+	h.items = append(h.items, heapItem{})
+	h.up(len(h.items)-1, heapItem{e.at, e.seq, e})
 }
 
 // pop removes and returns the earliest event; the heap must not be empty.
 func (h *eventHeap) pop() *event {
-	top := h.items[0]
+	top := h.items[0].ev
 	h.removeAt(0)
 	top.index = -1
 	top.state = idle
@@ -60,7 +72,7 @@ func (h *eventHeap) pop() *event {
 }
 
 // peek returns the earliest event without removing it; the heap must not be empty.
-func (h *eventHeap) peek() *event { return h.items[0] }
+func (h *eventHeap) peek() *event { return h.items[0].ev }
 
 // remove takes a queued event out of the heap.
 func (h *eventHeap) remove(e *event) {
@@ -73,12 +85,12 @@ func (h *eventHeap) remove(e *event) {
 func (h *eventHeap) removeAt(i int) {
 	last := len(h.items) - 1
 	moved := h.items[last]
-	h.items[last] = nil
+	h.items[last] = heapItem{}
 	h.items = h.items[:last]
 	if i == last {
 		return
 	}
-	if i > 0 && less(moved, h.items[(i-1)/2]) {
+	if i > 0 && less(&moved, &h.items[(i-1)/2]) {
 		h.up(i, moved)
 	} else {
 		h.down(i, moved)
@@ -87,51 +99,52 @@ func (h *eventHeap) removeAt(i int) {
 
 // fix restores the heap order after e's key changed.
 func (h *eventHeap) fix(e *event) {
-	if i := e.index; i > 0 && less(e, h.items[(i-1)/2]) {
-		h.up(i, e)
+	it := heapItem{e.at, e.seq, e}
+	if i := e.index; i > 0 && less(&it, &h.items[(i-1)/2]) {
+		h.up(i, it)
 	} else {
-		h.down(i, e)
+		h.down(i, it)
 	}
 }
 
-// up moves the hole at i toward the root while e belongs above it, then puts e in it. Moving a
+// up moves the hole at i toward the root while it belongs above it, then puts it in it. Moving a
 // hole writes one slot per level where swapping would write two.
-func (h *eventHeap) up(i int, e *event) {
+func (h *eventHeap) up(i int, it heapItem) {
 	for i > 0 {
 		parent := (i - 1) / 2
-		p := h.items[parent]
-		if !less(e, p) {
+		p := &h.items[parent]
+		if !less(&it, p) {
 			break
 		}
-		h.items[i] = p
-		p.index = i
+		h.items[i] = *p
+		p.ev.index = i
 		i = parent
 	}
-	h.items[i] = e
-	e.index = i
+	h.items[i] = it
+	it.ev.index = i
 }
 
-// down moves the hole at i toward the leaves while a child belongs above e, then puts e in it.
-func (h *eventHeap) down(i int, e *event) {
+// down moves the hole at i toward the leaves while a child belongs above it, then puts it in it.
+func (h *eventHeap) down(i int, it heapItem) {
 	n := len(h.items)
 	for {
 		child := 2*i + 1
 		if child >= n {
 			break
 		}
-		c := h.items[child]
-		if right := child + 1; right < n && less(h.items[right], c) {
-			child, c = right, h.items[right]
+		c := &h.items[child]
+		if right := child + 1; right < n && less(&h.items[right], c) {
+			child, c = right, &h.items[right]
 		}
-		if !less(c, e) {
+		if !less(c, &it) {
 			break
 		}
-		h.items[i] = c
-		c.index = i
+		h.items[i] = *c
+		c.ev.index = i
 		i = child
 	}
-	h.items[i] = e
-	e.index = i
+	h.items[i] = it
+	it.ev.index = i
 }
 
 // appendLive appends v to a queue whose live part is q[head:] and returns the queue and its new

@@ -49,9 +49,9 @@ func TestEventHeapPopsInTimeThenSequenceOrder(t *testing.T) {
 					model = model[1:]
 				}
 			}
-			for j, e := range h.items {
-				if e.index != j || e.state != queued {
-					t.Fatalf("item %d has index %d state %d", j, e.index, e.state)
+			for j, it := range h.items {
+				if e := it.ev; e.index != j || e.state != queued || it.at != e.at || it.seq != e.seq {
+					t.Fatalf("item %d (key %d,%d) has index %d state %d key %d,%d", j, it.at, it.seq, e.index, e.state, e.at, e.seq)
 				}
 			}
 		}
