@@ -42,14 +42,19 @@ const txnShareSize = 64
 type TxnShare struct {
 	// byEnc maps the encoding of each remembered txn to it, and byTxn each remembered txn to
 	// its encoding.
-	// Invariant: byEnc holds exactly the non-empty keys of ring, byTxn exactly the txns of
-	// byEnc, and byTxn[byEnc[k]] == k for every key k: one encoding per txn and one txn per
-	// encoding.
-	byEnc map[string]*tree.Txn
+	// Invariant: byEnc holds exactly the non-empty keys of ring, byEnc[k].enc == k, byTxn
+	// exactly the txns of byEnc, and byTxn[byEnc[k].txn] == k for every key k: one encoding
+	// per txn and one txn per encoding.
+	byEnc map[string]sharedTxn
 	byTxn map[*tree.Txn]string
 	// ring holds the remembered encodings, the oldest at next once the ring is full.
 	ring [txnShareSize]string
 	next int
+	// last is the txn remembered or shared most recently, with its encoding: a leader logs a
+	// txn and then sends it to each follower, a follower receives one and then logs it, so
+	// most lookups by txn are for this one, and it spares them the map.
+	// Invariant: last is zero or one of the remembered txns with its encoding.
+	last sharedTxn
 	// hits and misses count the txns decoded by lookup and by decoding, for tests.
 	hits, misses int64
 }
@@ -78,7 +83,11 @@ func (s *TxnShare) AppendTxn(b []byte, x *tree.Txn) []byte {
 	if s == nil || x == nil {
 		return tree.AppendTxn(b, x)
 	}
+	if x == s.last.txn {
+		return append(b, s.last.enc...)
+	}
 	if enc, ok := s.byTxn[x]; ok {
+		s.last = sharedTxn{enc, x}
 		return append(b, enc...)
 	}
 	start := len(b)
@@ -102,9 +111,10 @@ func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 	if s == nil {
 		return tree.DecodeTxnFrom(b)
 	}
-	if x, ok := s.byEnc[string(b)]; ok {
+	if e, ok := s.byEnc[string(b)]; ok {
 		s.hits++
-		return x, b[len(b):], nil
+		s.last = e
+		return e.txn, b[len(b):], nil
 	}
 	s.misses++
 	x, rest, err := tree.DecodeTxnFrom(b)
@@ -120,7 +130,7 @@ func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 // txn or an encoding the share already holds is left as it is.
 func (s *TxnShare) remember(enc string, x *tree.Txn) {
 	if s.byEnc == nil {
-		s.byEnc = make(map[string]*tree.Txn, txnShareSize)
+		s.byEnc = make(map[string]sharedTxn, txnShareSize)
 		s.byTxn = make(map[*tree.Txn]string, txnShareSize)
 	}
 	if _, ok := s.byEnc[enc]; ok {
@@ -130,11 +140,22 @@ func (s *TxnShare) remember(enc string, x *tree.Txn) {
 		return
 	}
 	if old := s.ring[s.next]; old != "" {
-		delete(s.byTxn, s.byEnc[old])
+		gone := s.byEnc[old].txn
+		delete(s.byTxn, gone)
 		delete(s.byEnc, old)
+		if s.last.txn == gone {
+			s.last = sharedTxn{}
+		}
 	}
 	s.ring[s.next] = enc
 	s.next = (s.next + 1) % txnShareSize
-	s.byEnc[enc] = x
+	s.last = sharedTxn{enc, x}
+	s.byEnc[enc] = s.last
 	s.byTxn[x] = enc
+}
+
+// sharedTxn is a remembered txn and its encoding.
+type sharedTxn struct {
+	enc string
+	txn *tree.Txn
 }

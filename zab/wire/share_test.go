@@ -148,9 +148,12 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 	if len(s.byEnc) != txnShareSize || len(s.byTxn) != txnShareSize {
 		t.Fatalf("the share holds %d encodings and %d txns, want %d of each", len(s.byEnc), len(s.byTxn), txnShareSize)
 	}
-	for enc, y := range s.byEnc {
-		if s.byTxn[y] != enc || string(tree.AppendTxn(nil, y)) != enc {
-			t.Fatalf("txn %s is remembered with the wrong encoding", y.Zxid)
+	for enc, e := range s.byEnc {
+		if e.enc != enc || s.byTxn[e.txn] != enc || string(tree.AppendTxn(nil, e.txn)) != enc {
+			t.Fatalf("txn %s is remembered with the wrong encoding", e.txn.Zxid)
 		}
+	}
+	if s.last.txn != nil && s.byTxn[s.last.txn] != s.last.enc {
+		t.Fatal("the last txn is not one remembered with its encoding")
 	}
 }
