@@ -229,7 +229,7 @@ func (s *Server) boot(n *sim.Node) {
 
 // recover opens the store and builds the peer from what it holds.
 func (inc *incarnation) recover() error {
-	store, rec, err := storage.Open(diskFS{inc.node}, inc.s.store)
+	store, rec, err := storage.Open(&diskFS{node: inc.node}, inc.s.store)
 	if err != nil {
 		return err // storage's errors name the package
 	}
