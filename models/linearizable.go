@@ -301,6 +301,8 @@ type linChecker struct {
 
 	ops   []*linOp
 	parts []*linPartition
+	// opChunk is the chunk newOp allocates ops from.
+	opChunk []linOp
 
 	// counts for the summary
 	acked, patched, dropped, unknown, synthetic, skipped int
@@ -410,7 +412,7 @@ func (c *linChecker) compile() {
 		if ti >= 0 {
 			matched[ti] = true
 		}
-		lo := &linOp{id: op.ID, client: op.Client, session: session, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1}
+		lo := c.newOp(linOp{id: op.ID, client: op.Client, session: session, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1})
 		if ss := sessionsOf[op.Client]; lo.session == 0 && len(ss) == 1 {
 			lo.session = ss[0] // invoked before its session existed, sent on the only one it had
 		}
@@ -444,8 +446,8 @@ func (c *linChecker) compile() {
 		if !ok {
 			continue
 		}
-		lo := &linOp{id: -1, origin: linSynthetic, txn: x, client: -1, session: x.Session, failAt: -1,
-			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time}
+		lo := c.newOp(linOp{id: -1, origin: linSynthetic, txn: x, client: -1, session: x.Session, failAt: -1,
+			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time})
 		if c.compileTxn(lo, x) {
 			c.ops = append(c.ops, lo)
 		}
@@ -456,6 +458,20 @@ func (c *linChecker) compile() {
 		}
 		return a.id - b.id
 	})
+}
+
+// linOpChunk is how many ops newOp allocates at once.
+const linOpChunk = 256
+
+// newOp returns a pointer to a copy of op. Ops are allocated in chunks: a history has one per
+// write, and one allocation each was much of the checker's garbage. A chunk is never grown,
+// so the pointers stay good.
+func (c *linChecker) newOp(op linOp) *linOp {
+	if len(c.opChunk) == cap(c.opChunk) {
+		c.opChunk = make([]linOp, 0, linOpChunk)
+	}
+	c.opChunk = append(c.opChunk, op)
+	return &c.opChunk[len(c.opChunk)-1]
 }
 
 // linUnmodelled reports whether the znode model cannot predict code: it then counts as a
@@ -486,6 +502,7 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		return true
 	case tree.OpMulti:
 		lo.multi = true
+		lo.reqs = make([]linReq, 0, len(req.Ops))
 		for i := range req.Ops {
 			r, ok := c.compileReq(&req.Ops[i], lo.session)
 			if !ok || r.kind == linSetACL {
