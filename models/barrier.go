@@ -104,20 +104,6 @@ type barrierNode struct {
 	byClose bool
 }
 
-// barrierFirstApplied maps each zxid to its first apply by any server: the moment it committed.
-func barrierFirstApplied(h *histories.History) map[tree.Zxid]histories.Time {
-	first := map[tree.Zxid]histories.Time{}
-	for _, list := range h.Applied {
-		for i := range list {
-			a := &list[i]
-			if t, ok := first[a.Zxid]; !ok || a.Time < t {
-				first[a.Zxid] = a.Time
-			}
-		}
-	}
-	return first
-}
-
 // barrierNodes returns, per directory in dirs, the children created in it as the committed log
 // tells (creates and deletes, also inside multis, and the ephemerals each closeSession deletes),
 // in creation order.
@@ -126,7 +112,7 @@ func barrierNodes(h *histories.History, dirs map[string]bool) map[string][]*barr
 	if len(dirs) == 0 {
 		return out
 	}
-	first := barrierFirstApplied(h)
+	first := firstApplied(h)
 	live := map[string]*barrierNode{} // by path, the node that exists now
 	applyAt := func(z tree.Zxid) histories.Time {
 		if t, ok := first[z]; ok {
@@ -163,11 +149,18 @@ func barrierNodes(h *histories.History, dirs map[string]bool) map[string][]*barr
 			}
 		case tree.OpMulti:
 			for i := range x.Ops {
+				if x.Ops[i].Type == tree.OpError {
+					return // a failed multi changed nothing (A7)
+				}
+			}
+			for i := range x.Ops {
 				one(&x.Ops[i], hd)
 			}
 		}
 	}
-	for _, x := range h.Log {
+	// The committed history only: a txn a deposed leader applied and the next leader's
+	// history left out (ordCommitted) changed nothing.
+	for _, x := range ordCommitted(h) {
 		one(x, x.Header)
 	}
 	return out

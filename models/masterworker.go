@@ -219,7 +219,7 @@ func mwApps(h *histories.History, dirs []string, vs *violations) map[string]*mwA
 	if len(dirs) == 0 {
 		return apps
 	}
-	first := mwFirstApplied(h)
+	first := firstApplied(h)
 	// locate splits a path into its application and the path's parts below it.
 	locate := func(p string) (*mwApp, []string) {
 		for _, d := range dirs {
@@ -340,39 +340,6 @@ func mwApps(h *histories.History, dirs []string, vs *violations) map[string]*mwA
 		}
 	}
 	return apps
-}
-
-// mwFirstApplied maps each zxid to its first apply by any server: for a committed txn, the
-// moment it committed.
-func mwFirstApplied(h *histories.History) map[tree.Zxid]histories.Time {
-	first := map[tree.Zxid]histories.Time{}
-	for _, list := range h.Applied {
-		for i := range list {
-			a := &list[i]
-			if t, ok := first[a.Zxid]; !ok || a.Time < t {
-				first[a.Zxid] = a.Time
-			}
-		}
-	}
-	return first
-}
-
-// mwSessionEnds is sessionEnds over the committed log only (ordCommitted): a closeSession that a
-// server applied tentatively and a later leader rolled back ended nothing.
-func mwSessionEnds(h *histories.History) map[tree.SessionID]histories.Time {
-	first := mwFirstApplied(h)
-	ends := map[tree.SessionID]histories.Time{}
-	for _, x := range ordCommitted(h) {
-		if x.Type != tree.OpCloseSession {
-			continue
-		}
-		if t, ok := first[x.Zxid]; ok {
-			if old, seen := ends[x.Session]; !seen || t < old {
-				ends[x.Session] = t
-			}
-		}
-	}
-	return ends
 }
 
 func mwLiveAssignees(t *mwTask) string {
@@ -521,7 +488,7 @@ type mwJudge struct {
 }
 
 func newMWJudge(h *histories.History, steps []*histories.RecipeEvent, opts MasterWorkerOptions, stop histories.Time) *mwJudge {
-	j := &mwJudge{h: h, opts: opts, stop: stop, ends: mwSessionEnds(h), down: map[tree.SessionID]mwSpans{}, masters: map[string]mwSpans{}}
+	j := &mwJudge{h: h, opts: opts, stop: stop, ends: sessionEnds(h), down: map[tree.SessionID]mwSpans{}, masters: map[string]mwSpans{}}
 	settle := histories.Time(opts.Settle)
 
 	// Calm time: from Settle after each stretch of unrest, until the next one or the stop.

@@ -25,18 +25,7 @@ func recipeSteps(h *histories.History, recipe string) []*histories.RecipeEvent {
 // through them (a lock, a leadership, a membership) is no longer its own, whether or not its
 // client has learned it yet (zookeeper.md A9).
 func sessionEnds(h *histories.History) map[tree.SessionID]histories.Time {
-	firstApplied := map[tree.Zxid]histories.Time{}
-	for _, list := range h.Applied {
-		for i := range list {
-			a := &list[i]
-			if a.Type != tree.OpCloseSession {
-				continue
-			}
-			if t, ok := firstApplied[a.Zxid]; !ok || a.Time < t {
-				firstApplied[a.Zxid] = a.Time
-			}
-		}
-	}
+	first := firstApplied(h)
 	ends := map[tree.SessionID]histories.Time{}
 	// Only the committed history counts: a closeSession that a deposed leader applied and the
 	// next leader's history left out (ordCommitted) ended nothing.
@@ -44,13 +33,28 @@ func sessionEnds(h *histories.History) map[tree.SessionID]histories.Time {
 		if x.Type != tree.OpCloseSession {
 			continue
 		}
-		if t, ok := firstApplied[x.Zxid]; ok {
+		if t, ok := first[x.Zxid]; ok {
 			if old, seen := ends[x.Session]; !seen || t < old {
 				ends[x.Session] = t
 			}
 		}
 	}
 	return ends
+}
+
+// firstApplied maps each zxid to its first apply by any server: for a committed txn, the moment
+// it committed.
+func firstApplied(h *histories.History) map[tree.Zxid]histories.Time {
+	first := map[tree.Zxid]histories.Time{}
+	for _, list := range h.Applied {
+		for i := range list {
+			a := &list[i]
+			if t, ok := first[a.Zxid]; !ok || a.Time < t {
+				first[a.Zxid] = a.Time
+			}
+		}
+	}
+	return first
 }
 
 // sessionEnd returns when session s ended, or never.
