@@ -139,7 +139,9 @@ func (d Distribution) Sample(r *Rand) Duration {
 func (d Distribution) log2Factor(r *Rand) int64 {
 	var sum uint64
 	for i := 0; i < 6; i++ {
-		u := r.Uint64() // two Q32 uniforms in [0, 1): the high and the low half
+		// Straight from the stream's PCG (what r.Uint64 returns), which then inlines here: the
+		// draws are most of a latency sample, and a sample is taken for every message.
+		u := r.pcg.Uint64() // two Q32 uniforms in [0, 1): the high and the low half
 		sum += u>>32 + u&(oneQ32-1)
 	}
 	z := int64(sum) - 6<<32
