@@ -22,7 +22,7 @@ func electionContend(t *testing.T, flaws recipes.Flaws) (errs procErrors, terms 
 	var procs []*sim.Proc
 	for i := range 5 {
 		name := fmt.Sprintf("c%d", i)
-		p, _ := lockProcess(e, name, func(p *sim.Proc, s *client.Session) {
+		p, _ := recipeProcess(e, name, func(p *sim.Proc, s *client.Session) {
 			if err := s.WaitConnected(); err != nil {
 				errs.errorf("%s: connect: %v", name, err)
 				return
@@ -90,7 +90,7 @@ func TestElectionFailover(t *testing.T) {
 		e := recipeEnsemble(t, 2, 3)
 		var errs procErrors
 		joined, resigned, elected := 0, sim.Never, sim.Never
-		a, _ := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+		a, _ := recipeProcess(e, "a", func(p *sim.Proc, s *client.Session) {
 			_ = s.WaitConnected()
 			el := recipes.NewElection(s, "/election/f", "a")
 			el.Flaws = flaws
@@ -106,7 +106,7 @@ func TestElectionFailover(t *testing.T) {
 			}
 			p.Sleep(3 * time.Second)
 		})
-		b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+		b, _ := recipeProcess(e, "b", func(p *sim.Proc, s *client.Session) {
 			_ = s.WaitConnected()
 			for joined < 1 {
 				p.Sleep(time.Millisecond)
@@ -121,7 +121,7 @@ func TestElectionFailover(t *testing.T) {
 				errs.errorf("b: campaign behind a = %v, node %q; want ErrTimeout and no node", err, el.Node())
 			}
 		})
-		c, _ := lockProcess(e, "c", func(p *sim.Proc, s *client.Session) {
+		c, _ := recipeProcess(e, "c", func(p *sim.Proc, s *client.Session) {
 			_ = s.WaitConnected()
 			for joined < 2 {
 				p.Sleep(time.Millisecond)
@@ -153,7 +153,7 @@ func TestElectionLeaderLosesSession(t *testing.T) {
 	var tokenA, tokenB int64
 	bElected := sim.Never
 	var aNode *sim.Node
-	a, aNode := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+	a, aNode := recipeProcess(e, "a", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		el := recipes.NewElection(s, "/election/e", "a")
 		var err error
@@ -173,7 +173,7 @@ func TestElectionLeaderLosesSession(t *testing.T) {
 			errs.errorf("a still believes it leads after its session expired")
 		}
 	})
-	b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+	b, _ := recipeProcess(e, "b", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		p.Sleep(100 * time.Millisecond)
 		el := recipes.NewElection(s, "/election/e", "b")
@@ -204,7 +204,7 @@ func TestElectionLeaderLosesSession(t *testing.T) {
 func TestElectionLeaderQuery(t *testing.T) {
 	e := recipeEnsemble(t, 4, 3)
 	var errs procErrors
-	p, _ := lockProcess(e, "q", func(p *sim.Proc, s *client.Session) {
+	p, _ := recipeProcess(e, "q", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		if _, _, err := recipes.Leader(s, nil, "/election/q"); !errors.Is(err, recipes.ErrNoLeader) {
 			errs.errorf("query of an election never run = %v, want ErrNoLeader", err)
@@ -263,7 +263,7 @@ func TestElectionLateLostCreate(t *testing.T) {
 	}
 	var procs []*sim.Proc
 	for _, id := range []string{"a", "b", "c", "d"} {
-		p, _ := lockProcess(e, id, func(p *sim.Proc, s *client.Session) {
+		p, _ := recipeProcess(e, id, func(p *sim.Proc, s *client.Session) {
 			_ = s.WaitConnected()
 			el := recipes.NewElection(s, dir, id)
 			for want := map[string]int{"a": 0, "b": 1, "c": 2, "d": 3}[id]; step < want; {

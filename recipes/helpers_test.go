@@ -8,6 +8,7 @@ import (
 
 	"zoosim/sim"
 	"zoosim/sim/cluster"
+	"zoosim/zab/client"
 )
 
 // recipeEnsemble starts an ensemble of servers for a recipe test and runs it until it serves.
@@ -55,4 +56,11 @@ func (p *procErrors) report(t testing.TB) {
 	if len(p.list) > 0 {
 		t.Fatalf("%d failure(s) in processes:\n%s", len(p.list), strings.Join(p.list, "\n"))
 	}
+}
+
+// recipeProcess starts a client and a process running body with a blocking session over it, and
+// returns the process and the client's node (to pause or crash it).
+func recipeProcess(e *cluster.Ensemble, name string, body func(p *sim.Proc, s *client.Session)) (*sim.Proc, *sim.Node) {
+	c, node := e.NewClient(name, client.Config{})
+	return node.Spawn(name, func(p *sim.Proc) { body(p, client.NewSession(c, cluster.NewWaiter(p))) }), node
 }

@@ -2,11 +2,8 @@ package recipes
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"zoosim/histories"
-	"zoosim/tree"
 	"zoosim/zab/client"
 )
 
@@ -163,107 +160,4 @@ func (l *Lock) abandon() error {
 		return err
 	}
 	return l.own.cleanup()
-}
-
-// createOwned creates an ephemeral sequential node dir/prefix<guid>-<seq> and returns its path
-// and czxid. The guid (the session id and the virtual time of the attempt) lets it find the node
-// after a ConnectionLoss left the create's outcome unknown.
-func createOwned(s *client.Session, c *Cancel, dir, prefix string) (string, int64, error) {
-	for {
-		if err := c.Err(); err != nil {
-			return "", 0, err
-		}
-		guid := prefix + strconv.FormatUint(uint64(s.Client().SessionID()), 16) + "-" + strconv.FormatInt(int64(s.Now()), 10) + "-"
-		path, stat, err := s.Create2(join(dir, guid), nil, tree.OpenACLUnsafe, tree.EphemeralSequential, 0)
-		switch {
-		case err == nil:
-			return path, int64(stat.Czxid), nil
-		case sessionEnded(err):
-			return "", 0, fmt.Errorf("%w: %v", ErrSessionEnded, err)
-		case !connectionLost(err):
-			return "", 0, fmt.Errorf("recipes: creating a node in %s: %w", dir, err)
-		}
-		// The create may have happened: look for the node before creating another.
-		if err := awaitConnected(s, c); err != nil {
-			return "", 0, err
-		}
-		var kids []string
-		if err := retry(s, c, func() (err error) { kids, err = s.GetChildren(dir, nil); return err }); err != nil {
-			return "", 0, err
-		}
-		for _, k := range kids {
-			if strings.HasPrefix(k, guid) {
-				path := join(dir, k)
-				var stat tree.Stat
-				var ok bool
-				if err := retry(s, c, func() (err error) { stat, ok, err = s.Exists(path, nil); return err }); err != nil {
-					return "", 0, err
-				}
-				if ok {
-					return path, int64(stat.Czxid), nil
-				}
-			}
-		}
-	}
-}
-
-// deleteOwned deletes a node this session created, riding out lost connections until it is
-// gone or the session ended (ErrSessionEnded); NoNode means an earlier attempt deleted it.
-// It takes no Cancel: it is the cleanup after a cancel, and a node left behind would block others
-// until the session ends.
-func deleteOwned(s *client.Session, node string) error {
-	if node == "" {
-		return nil
-	}
-	return retry(s, nil, func() error {
-		err := s.Delete(node, -1)
-		if client.CodeOf(err) == tree.NoNode {
-			return nil
-		}
-		return err
-	})
-}
-
-// listSequential returns dir's children whose names start with prefix, in sequence order. It
-// copies them: the slice a read returns is also the history's record of the reply
-// (histories.Recorder.Return keeps it), so a recipe must never sort or filter it in place.
-func listSequential(s *client.Session, c *Cancel, dir, prefix string) ([]string, error) {
-	var kids []string
-	err := retry(s, c, func() (err error) { kids, err = s.GetChildren(dir, nil); return err })
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, 0, len(kids))
-	for _, k := range kids {
-		if strings.HasPrefix(k, prefix) {
-			out = append(out, k)
-		}
-	}
-	sortBySequence(out)
-	return out, nil
-}
-
-// waitGone blocks until path does not exist, and reports whether it existed when the wait
-// began (false: it was gone already, without a wait).
-func waitGone(s *client.Session, c *Cancel, path string) (bool, error) {
-	sig := newSignal(s)
-	var ok bool
-	if err := retry(s, c, func() (err error) { _, ok, err = s.Exists(path, sig.w); return err }); err != nil {
-		return false, err
-	}
-	if !ok {
-		return false, nil
-	}
-	// Any event on the node ends the wait: the caller looks at the children again, so a
-	// data change (no lock node's data changes) costs one listing at most.
-	return true, sig.await(c)
-}
-
-func indexOf(names []string, name string) int {
-	for i, n := range names {
-		if n == name {
-			return i
-		}
-	}
-	return -1
 }

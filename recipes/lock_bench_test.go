@@ -21,7 +21,7 @@ func BenchmarkLockHandoff(b *testing.B) {
 	var first, last sim.Time
 	var procs []*sim.Proc
 	for i := range contenders {
-		p, _ := lockProcess(e, "c"+string(rune('a'+i)), func(p *sim.Proc, s *client.Session) {
+		p, _ := recipeProcess(e, "c"+string(rune('a'+i)), func(p *sim.Proc, s *client.Session) {
 			if s.WaitConnected() != nil {
 				return
 			}

@@ -8,17 +8,9 @@ import (
 
 	"zoosim/recipes"
 	"zoosim/sim"
-	"zoosim/sim/cluster"
 	"zoosim/tree"
 	"zoosim/zab/client"
 )
-
-// lockProcess starts a client and a process running body with a blocking session over it, and
-// returns the process and the client's node (to pause or crash it).
-func lockProcess(e *cluster.Ensemble, name string, body func(p *sim.Proc, s *client.Session)) (*sim.Proc, *sim.Node) {
-	c, node := e.NewClient(name, client.Config{})
-	return node.Spawn(name, func(p *sim.Proc) { body(p, client.NewSession(c, cluster.NewWaiter(p))) }), node
-}
 
 // TestLockExclusive has five processes take one lock five times each, holding it a while: no
 // two hold it at once and the fencing tokens increase from each holder to the next.
@@ -46,7 +38,7 @@ func lockContend(t *testing.T, flaws recipes.Flaws) (errs procErrors, holds int)
 	var procs []*sim.Proc
 	for i := range 5 {
 		name := fmt.Sprintf("p%d", i)
-		p, _ := lockProcess(e, name, func(p *sim.Proc, s *client.Session) {
+		p, _ := recipeProcess(e, name, func(p *sim.Proc, s *client.Session) {
 			if err := s.WaitConnected(); err != nil {
 				errs.errorf("%s: connect: %v", name, err)
 				return
@@ -87,7 +79,7 @@ func TestLockCancel(t *testing.T) {
 	var errs procErrors
 	cancel := recipes.NewCancel()
 	holding, waiterDone := false, false
-	a, _ := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+	a, _ := recipeProcess(e, "a", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		l := recipes.NewLock(s, "/locks/c")
 		if _, err := l.Acquire(nil); err != nil {
@@ -107,7 +99,7 @@ func TestLockCancel(t *testing.T) {
 		}
 		_ = l.Release()
 	})
-	b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+	b, _ := recipeProcess(e, "b", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		for !holding {
 			p.Sleep(time.Millisecond)
@@ -137,7 +129,7 @@ func TestLockSessionExpiry(t *testing.T) {
 	var tokenA, tokenB int64
 	bAcquired := sim.Never
 	var aNode *sim.Node
-	a, aNode := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+	a, aNode := recipeProcess(e, "a", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		l := recipes.NewLock(s, "/locks/e")
 		var err error
@@ -165,7 +157,7 @@ func TestLockSessionExpiry(t *testing.T) {
 			errs.errorf("a: Release after expiry = %v, want ErrSessionEnded", err)
 		}
 	})
-	b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+	b, _ := recipeProcess(e, "b", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		p.Sleep(100 * time.Millisecond)
 		l := recipes.NewLock(s, "/locks/e")
@@ -198,7 +190,7 @@ func TestLockLateLostCreate(t *testing.T) {
 	const dir = "/locks/late"
 	var released, acquired sim.Time
 	aHolds := false
-	a, _ := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+	a, _ := recipeProcess(e, "a", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		l := recipes.NewLock(s, dir)
 		if _, err := l.Acquire(nil); err != nil {
@@ -210,7 +202,7 @@ func TestLockLateLostCreate(t *testing.T) {
 		released = p.Now()
 		_ = l.Release()
 	})
-	b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+	b, _ := recipeProcess(e, "b", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		for !aHolds {
 			p.Sleep(time.Millisecond)

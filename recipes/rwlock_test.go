@@ -26,7 +26,7 @@ func rwlockContend(t *testing.T, flaws recipes.Flaws) (errs procErrors, mostRead
 		if write {
 			name = fmt.Sprintf("w%d", i)
 		}
-		p, _ := lockProcess(e, name, func(p *sim.Proc, s *client.Session) {
+		p, _ := recipeProcess(e, name, func(p *sim.Proc, s *client.Session) {
 			if err := s.WaitConnected(); err != nil {
 				errs.errorf("%s: connect: %v", name, err)
 				return
@@ -104,7 +104,7 @@ func TestRWLockCancel(t *testing.T) {
 	var errs procErrors
 	cancel := recipes.NewCancel()
 	phase := 0
-	a, _ := lockProcess(e, "a", func(p *sim.Proc, s *client.Session) {
+	a, _ := recipeProcess(e, "a", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		l := recipes.NewRWLock(s, "/locks/rwc")
 		if _, err := l.Lock(nil); err != nil {
@@ -127,7 +127,7 @@ func TestRWLockCancel(t *testing.T) {
 		p.Sleep(time.Second)
 		_ = l.Unlock()
 	})
-	b, _ := lockProcess(e, "b", func(p *sim.Proc, s *client.Session) {
+	b, _ := recipeProcess(e, "b", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		for phase < 1 {
 			p.Sleep(time.Millisecond)
@@ -162,7 +162,7 @@ func TestRWLockSessionExpiry(t *testing.T) {
 	var errs procErrors
 	written := sim.Never
 	var rNode *sim.Node
-	r, rNode := lockProcess(e, "r", func(p *sim.Proc, s *client.Session) {
+	r, rNode := recipeProcess(e, "r", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		l := recipes.NewRWLock(s, "/locks/rwe")
 		if _, err := l.RLock(nil); err != nil {
@@ -184,7 +184,7 @@ func TestRWLockSessionExpiry(t *testing.T) {
 			errs.errorf("r: Unlock after expiry = %v, want ErrSessionEnded", err)
 		}
 	})
-	w, _ := lockProcess(e, "w", func(p *sim.Proc, s *client.Session) {
+	w, _ := recipeProcess(e, "w", func(p *sim.Proc, s *client.Session) {
 		_ = s.WaitConnected()
 		p.Sleep(100 * time.Millisecond)
 		l := recipes.NewRWLock(s, "/locks/rwe")
@@ -222,7 +222,7 @@ func TestRWLockLateLostCreate(t *testing.T) {
 	}
 	var procs []*sim.Proc
 	for i, name := range []string{"a", "b", "c", "d"} {
-		p, _ := lockProcess(e, name, func(p *sim.Proc, s *client.Session) {
+		p, _ := recipeProcess(e, name, func(p *sim.Proc, s *client.Session) {
 			_ = s.WaitConnected()
 			l := recipes.NewRWLock(s, dir)
 			// a writes; b writes behind its own lost write attempt; c reads, and its lost
