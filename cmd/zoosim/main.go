@@ -21,17 +21,50 @@
 // wrong.
 //
 // Each command lives in its own file and adds itself to the command table (register).
+//
+// ZOOSIM_CPUPROFILE=FILE writes a CPU profile of the whole command to FILE (go tool pprof
+// reads it), to see where a sweep's time goes without a benchmark.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	stop, err := startCPUProfile(os.Getenv("ZOOSIM_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zoosim: ZOOSIM_CPUPROFILE: %v\n", err)
+		os.Exit(exitUsage)
+	}
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startCPUProfile starts profiling into path (nothing when path is empty) and returns the
+// function that stops it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
 
 // Exit codes: 0 every check holds, 1 a violation, 2 bad usage or input.
 const (
