@@ -222,7 +222,7 @@ func quantiles(xs []float64) Quantiles {
 }
 
 // SweepGCPercent is the garbage collector's target (debug.SetGCPercent) for a process that
-// does nothing but sweep, as `zoosim sweep` and `zoosim compare` set it: runs allocate fast and
+// does nothing but sweep, as `zoosim sweep` and `zoosim compare` set it (unless GOGC is set): runs allocate fast and
 // keep little, and with Go's default of 100 two workers spend much of their time collecting
 // (measured on 2 cores, 200 seeds of cluster.SweepScenario: 98 s per 1000 seeds at 100, 71 s at
 // 400, 74 s at 800; off is slower, from page faults). It trades memory for time: each worker's

@@ -57,6 +57,7 @@ type compareLabel struct {
 // Exit codes: 0 when every run of every label passes, 1 when one does not (as a flawed variant
 // usually does; the table says which), 2 for bad usage or input.
 func compareCommand(args []string, stdout, stderr io.Writer) int {
+	tuneGCForSweeps() // compare only runs seeds, as a sweep does
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "zoosim compare: "+format+"\n", a...)
 		return exitUsage

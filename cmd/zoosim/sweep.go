@@ -184,6 +184,14 @@ func parseSweep(args []string, getenv func(string) string) (*sweepConfig, error)
 	return c, nil
 }
 
+// tuneGCForSweeps sets the collector's target to testbed.SweepGCPercent for a process that only
+// runs seeds, trading memory for time, unless GOGC in the environment already chose one.
+func tuneGCForSweeps() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(testbed.SweepGCPercent)
+	}
+}
+
 // sweepCommand is `zoosim sweep`: a seed range (or one shard of it) on every core. The first
 // Ctrl-C (or the SIGTERM a Kubernetes pod gets) stops it cleanly: the runs under way finish and
 // what finished is written; a second one kills it.
@@ -194,7 +202,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop() // the next signal kills, as usual
 	}()
-	debug.SetGCPercent(testbed.SweepGCPercent) // the process only sweeps: trade memory for time
+	tuneGCForSweeps()
 	return sweep(ctx, args, os.Getenv, stdout, stderr)
 }
 
