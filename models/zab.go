@@ -63,11 +63,8 @@ type zabCheck struct {
 	h *histories.History
 	// servers is the number of servers the history mentions.
 	servers int
-	// logIndex finds a zxid's position in h.Log when its zxids are positive and strictly
-	// increasing, as a recorded log's are; index does for any other log (the first position of
-	// a repeated zxid). See find.
-	logIndex zxidIndex
-	index    map[tree.Zxid]int
+	// index finds a zxid's position in h.Log (see find).
+	index zxidIndex
 	// sorted says h.Log is in strictly increasing zxid order (checkLog reports it when not).
 	sorted bool
 	// first is, per h.Log position, the earliest apply of that zxid (Seq 0 when nobody applied
@@ -131,16 +128,7 @@ func newZabCheck(h *histories.History) (*zabCheck, error) {
 		}
 		c.sorted = c.sorted && (i == 0 || h.Log[i-1].Zxid < x.Zxid)
 	}
-	if zxids, ok := zxidsOf(h.Log); ok {
-		c.logIndex = newZxidIndex(zxids)
-	} else {
-		c.index = make(map[tree.Zxid]int, len(h.Log))
-		for i, x := range h.Log {
-			if _, dup := c.index[x.Zxid]; !dup {
-				c.index[x.Zxid] = i
-			}
-		}
-	}
+	c.index = newZxidIndex(zxidsOf(h.Log))
 	c.first = make([]zabApply, len(h.Log))
 	for s, as := range h.Applied {
 		for _, a := range as {
@@ -225,13 +213,9 @@ func zabTermsOf(h *histories.History, s int) []*zabTerm {
 	return terms
 }
 
-// find returns the position of zxid z in h.Log.
+// find returns the position of zxid z in h.Log (its first when the log repeats it).
 func (c *zabCheck) find(z tree.Zxid) (int, bool) {
-	if c.index != nil {
-		i, ok := c.index[z]
-		return i, ok
-	}
-	i := c.logIndex.find(z)
+	i := c.index.find(z)
 	return i, i >= 0
 }
 

@@ -765,15 +765,20 @@ type ordLog struct {
 	commitTime []histories.Time
 }
 
-// zxidIndex finds a zxid's position in a list of positive, strictly increasing zxids, in O(1)
-// for a log without gaps: a map from zxid to position costs several times more, and the
-// checkers look up every apply of every server.
+// zxidIndex finds a zxid's position in a list of zxids (the first position of a repeated one).
+// The checkers look up every apply of every server, and for positive, strictly increasing
+// zxids, as a recorded log's are, it needs no map, which would cost several times more: ZAB
+// numbers an epoch's txns with consecutive counters (B1), so a zxid's position is its epoch's
+// first position plus its counter's offset.
 type zxidIndex struct {
 	// zxids is the list, kept flat: a lookup then touches no txn.
 	zxids []tree.Zxid
 	// Invariant: epochs are in increasing epoch order and cover zxids in order.
 	epochs []ordEpochSpan
 	last   int // the span of the last lookup
+	// byZxid holds the positions instead when the zxids are not positive and strictly
+	// increasing (a damaged history); then epochs is empty.
+	byZxid map[tree.Zxid]int
 }
 
 // ordEpochSpan is the run of log txns of one epoch. ZAB gives the txns of an epoch
@@ -785,11 +790,20 @@ type ordEpochSpan struct {
 	base  int64
 }
 
-// newZxidIndex indexes zxids, which must be positive and strictly increasing (see
-// zxidsIndexable).
+// newZxidIndex indexes zxids.
 func newZxidIndex(zxids []tree.Zxid) zxidIndex {
 	x := zxidIndex{zxids: zxids}
 	for i, z := range zxids {
+		if z <= 0 || i > 0 && z <= zxids[i-1] {
+			x.epochs = nil
+			x.byZxid = make(map[tree.Zxid]int, len(zxids))
+			for i, z := range zxids {
+				if _, dup := x.byZxid[z]; !dup {
+					x.byZxid[z] = i
+				}
+			}
+			return x
+		}
 		epoch := int64(z) >> 32
 		if n := len(x.epochs); n == 0 || x.epochs[n-1].epoch != epoch {
 			x.epochs = append(x.epochs, ordEpochSpan{epoch: epoch, first: i, base: int64(z) & 0xffffffff})
@@ -799,16 +813,13 @@ func newZxidIndex(zxids []tree.Zxid) zxidIndex {
 	return x
 }
 
-// zxidsOf returns the zxids of txns, and whether newZxidIndex can index them: all positive
-// and strictly increasing.
-func zxidsOf(txns []*tree.Txn) ([]tree.Zxid, bool) {
+// zxidsOf returns the zxids of txns.
+func zxidsOf(txns []*tree.Txn) []tree.Zxid {
 	zxids := make([]tree.Zxid, len(txns))
-	ok := true
 	for i, x := range txns {
 		zxids[i] = x.Zxid
-		ok = ok && x.Zxid > 0 && (i == 0 || x.Zxid > zxids[i-1])
 	}
-	return zxids, ok
+	return zxids
 }
 
 // ordNewLog indexes the committed txns of h.Log and finds each one's commit in h.Applied.
@@ -834,8 +845,7 @@ func ordNewLog(h *histories.History) (*ordLog, error) {
 	}
 	l := &ordLog{txns: ordCommitted(h)}
 	l.tentative = len(h.Log) - len(l.txns)
-	zxids, _ := zxidsOf(l.txns) // checked above
-	l.zxidIndex = newZxidIndex(zxids)
+	l.zxidIndex = newZxidIndex(zxidsOf(l.txns))
 	l.commitSeq = make([]histories.Seq, len(l.txns))
 	l.commitTime = make([]histories.Time, len(l.txns))
 	for _, applied := range h.Applied {
@@ -907,6 +917,12 @@ func ordCommitted(h *histories.History) []*tree.Txn {
 
 // find returns the position of zxid z, or -1.
 func (l *zxidIndex) find(z tree.Zxid) int {
+	if l.byZxid != nil {
+		if i, ok := l.byZxid[z]; ok {
+			return i
+		}
+		return -1
+	}
 	if len(l.epochs) == 0 || z <= 0 {
 		return -1
 	}
