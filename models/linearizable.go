@@ -244,9 +244,11 @@ type linReq struct {
 
 // linObs is what an op's reply (or its txn, when patched) says beyond the code.
 type linObs struct {
-	// counter is the suffix of the path a sequential create returned (when hasCounter).
+	// counter is the suffix of the path a sequential create returned (when hasCounter), and
+	// named that path's global id (partition reads it; localize leaves it global).
 	counter    int32
 	hasCounter bool
+	named      int32
 	// stat holds the stat fields the reply carried, those marked in statMask.
 	stat     linNode
 	statMask uint8
@@ -314,8 +316,9 @@ type linChecker struct {
 
 	ops   []*linOp
 	parts []*linPartition
-	// opChunk is the chunk newOp allocates ops from.
-	opChunk []linOp
+	// opChunk and reqChunk are the chunks newOp and newReqs allocate from.
+	opChunk  []linOp
+	reqChunk []linReq
 
 	// counts for the summary
 	acked, patched, dropped, unknown, synthetic, skipped int
@@ -349,18 +352,28 @@ func (c *linChecker) compile() {
 	// Tentative txns (a would-be leader's initial history that a later established leader
 	// dropped) never committed: they neither patch an Unknown write nor become synthetic ops.
 	log := ordCommitted(h)
-	// The first apply of each zxid: the commit, the txn's linearization point.
+	// The first apply of each txn of the log (by its position, or the first position of its
+	// zxid): the commit, the txn's linearization point.
 	type applyAt struct {
 		seq  histories.Seq
 		time histories.Time
+		ok   bool
 	}
-	first := make(map[tree.Zxid]applyAt, len(log))
+	index := newZxidIndex(zxidsOf(log))
+	firstAt := make([]applyAt, len(log))
 	for _, list := range h.Applied {
-		for _, a := range list {
-			if f, ok := first[a.Zxid]; !ok || a.Seq < f.seq {
-				first[a.Zxid] = applyAt{a.Seq, a.Time}
+		for k := range list {
+			a := &list[k]
+			if i := index.find(a.Zxid); i >= 0 && (!firstAt[i].ok || a.Seq < firstAt[i].seq) {
+				firstAt[i] = applyAt{a.Seq, a.Time, true}
 			}
 		}
+	}
+	first := func(z tree.Zxid) applyAt {
+		if i := index.find(z); i >= 0 {
+			return firstAt[i]
+		}
+		return applyAt{}
 	}
 	// txnOf[k] is the first log index of the txns with key k, and sameKey[i] the next index
 	// after i with the same key (-1 after the last): lists in log order without a slice per
@@ -442,7 +455,7 @@ func (c *linChecker) compile() {
 		case ti >= 0:
 			lo.origin = linPatched
 			lo.txn = log[ti]
-			at := first[lo.txn.Zxid]
+			at := first(lo.txn.Zxid)
 			lo.ret, lo.returned = max(int64(at.seq), lo.call), at.time
 		default:
 			c.dropped++
@@ -458,8 +471,8 @@ func (c *linChecker) compile() {
 		if matched[i] {
 			continue
 		}
-		at, ok := first[x.Zxid]
-		if !ok {
+		at := first(x.Zxid)
+		if !at.ok {
 			continue
 		}
 		lo := c.newOp(linOp{id: -1, origin: linSynthetic, txn: x, zxid: x.Zxid, client: -1, session: x.Session, failAt: -1,
@@ -490,6 +503,20 @@ func (c *linChecker) newOp(op linOp) *linOp {
 	return &c.opChunk[len(c.opChunk)-1]
 }
 
+// newReqs returns n zero requests, with room for n: an op's requests, allocated in chunks like
+// its op (a history has a request per write).
+func (c *linChecker) newReqs(n int) []linReq {
+	if n > linOpChunk {
+		return make([]linReq, n)
+	}
+	if len(c.reqChunk)+n > cap(c.reqChunk) {
+		c.reqChunk = make([]linReq, 0, linOpChunk)
+	}
+	start := len(c.reqChunk)
+	c.reqChunk = c.reqChunk[:start+n]
+	return c.reqChunk[start : start+n : start+n]
+}
+
 // linUnmodelled reports whether the znode model cannot predict code: it then counts as a
 // failure without effect wherever it appears.
 func linUnmodelled(code tree.Code) bool {
@@ -518,7 +545,7 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		return true
 	case tree.OpMulti:
 		lo.multi = true
-		lo.reqs = make([]linReq, 0, len(req.Ops))
+		lo.reqs = c.newReqs(len(req.Ops))[:0]
 		for i := range req.Ops {
 			r, ok := c.compileReq(&req.Ops[i], lo.session)
 			if !ok || r.kind == linSetACL {
@@ -534,7 +561,8 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		if !ok {
 			return false
 		}
-		lo.reqs = []linReq{r}
+		lo.reqs = c.newReqs(1)
+		lo.reqs[0] = r
 	}
 	switch lo.origin {
 	case linAcked:
@@ -683,7 +711,7 @@ func (c *linChecker) observeResult(lo *linOp, r *linReq, res *tree.Result) {
 				return
 			}
 			r.obs.counter, r.obs.hasCounter = n, true
-			c.intern(res.Path)
+			r.obs.named = c.intern(res.Path)
 		} else if res.Path != c.paths[r.path] {
 			lo.bad = fmt.Sprintf("created %s, not the requested %s", res.Path, c.paths[r.path])
 			return
@@ -701,11 +729,30 @@ func linParseCounter(prefix, name string) (int32, bool) {
 	if !ok || len(rest) < 10 {
 		return 0, false
 	}
+	if len(rest) == 10 && linDigits(rest) {
+		// The common form needs no formatting to check: ten digits are %010d of their value
+		// when it fits an int32.
+		n, err := strconv.ParseInt(rest, 10, 32)
+		if err != nil {
+			return 0, false
+		}
+		return int32(n), true
+	}
 	n, err := strconv.ParseInt(rest, 10, 32)
 	if err != nil || tree.SequentialName(prefix, int32(n)) != name {
 		return 0, false
 	}
 	return int32(n), true
+}
+
+// linDigits reports whether s is ASCII digits only.
+func linDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // observeTxn records a patched op's outcome from its txn.
@@ -765,6 +812,7 @@ func (c *linChecker) compileTxn(lo *linOp, x *tree.Txn) bool {
 				return false // a failed multi changed nothing (A7)
 			}
 		}
+		lo.reqs = c.newReqs(len(x.Ops))[:0]
 		for i := range x.Ops {
 			r, ok := c.compileSubTxn(&x.Ops[i], x.Session)
 			if !ok {
@@ -778,7 +826,8 @@ func (c *linChecker) compileTxn(lo *linOp, x *tree.Txn) bool {
 	if !ok || r.kind == linCheck {
 		return false
 	}
-	lo.reqs = []linReq{r}
+	lo.reqs = c.newReqs(1)
+	lo.reqs[0] = r
 	return true
 }
 
@@ -892,7 +941,7 @@ func (c *linChecker) partition() {
 					f.seqParent[r.parent] = true
 					target = -1
 					if r.obs.hasCounter {
-						target = c.pathID[tree.SequentialName(r.prefix, r.obs.counter)]
+						target = r.obs.named
 					} else if applies {
 						f.seqUnknown[r.parent] = true
 						if r.flags&linEphemeral != 0 {
@@ -966,7 +1015,7 @@ func (c *linChecker) partition() {
 				uf.union(r.path, r.parent) // a create or delete with its unsettled parent
 			}
 			if r.prefix != "" && r.obs.hasCounter {
-				uf.union(r.parent, c.pathID[tree.SequentialName(r.prefix, r.obs.counter)])
+				uf.union(r.parent, r.obs.named)
 			}
 		}
 		if lo.close && lo.origin != linSynthetic {

@@ -515,6 +515,31 @@ func TestLinearizeByZxidIsSound(t *testing.T) {
 	}
 }
 
+func TestLinearizableParseCounter(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		n    int32
+		ok   bool
+	}{
+		{"/q/n-0000000005", 5, true},
+		{"/q/n-2147483647", math.MaxInt32, true},
+		{"/q/n-2147483648", 0, false}, // past int32
+		{"/q/n--000000005", -5, true}, // an overflowed counter, as %010d prints it
+		{"/q/n-000000005", 0, false},
+		{"/q/n-00000000050", 0, false},
+		{"/q/n-00000x0005", 0, false},
+		{"/q/m-0000000005", 0, false},
+	} {
+		n, ok := linParseCounter("/q/n-", c.name)
+		if n != c.n || ok != c.ok {
+			t.Errorf("linParseCounter(%q) = %d, %v; want %d, %v", c.name, n, ok, c.n, c.ok)
+		}
+		if ok && tree.SequentialName("/q/n-", n) != c.name {
+			t.Errorf("%q is not the name of counter %d", c.name, n)
+		}
+	}
+}
+
 func TestLinearizableNoAuth(t *testing.T) {
 	// The connection's identities are not in the history: NoAuth is accepted where ZooKeeper
 	// checks permissions, after the node or parent lookup, and nowhere else.
