@@ -116,6 +116,15 @@ var ErrLinearizableEmpty = errors.New("models: the history has no writes to visu
 // Paths whose parent is settled and never deleted are checked alone: the model gives such a
 // parent its fixed state.
 //
+// # The log's order first
+//
+// Before porcupine searches a partition, the order of its ops' txns in the committed log is
+// tried as a linearization (linPartition.linearizeByZxid): when it respects real time
+// and the model accepts it step by step, the partition is linearizable and needs no search.
+// That is the common case and costs one pass; a partition it cannot prove (a partition with
+// an Unknown op, a reply the model contradicts in that order) goes to porcupine exactly as
+// before, so every failure is still found, explained and visualized by porcupine.
+//
 // # Verdict
 //
 // Pass when every partition linearizes; Fail with one violation per partition that cannot,
@@ -235,9 +244,11 @@ type linReq struct {
 
 // linObs is what an op's reply (or its txn, when patched) says beyond the code.
 type linObs struct {
-	// counter is the suffix of the path a sequential create returned (when hasCounter).
+	// counter is the suffix of the path a sequential create returned (when hasCounter), and
+	// named that path's global id (partition reads it; localize leaves it global).
 	counter    int32
 	hasCounter bool
+	named      int32
 	// stat holds the stat fields the reply carried, those marked in statMask.
 	stat     linNode
 	statMask uint8
@@ -275,6 +286,10 @@ type linOp struct {
 	// bad says why the reply cannot come from any state (a created path that is not the
 	// request's); such an op never steps.
 	bad string
+	// zxid is the zxid of the op's txn in the log (for an acknowledged write whose txn is not
+	// found, its reply's zxid; 0 for a client write without either). It only orders the
+	// linearization linearizeByZxid tries first: nothing is concluded from it unverified.
+	zxid tree.Zxid
 	// call and ret are porcupine times (Seqs; ret is math.MaxInt64 for an Unknown op); invoke
 	// and returned are virtual times, for messages.
 	call, ret        int64
@@ -301,8 +316,9 @@ type linChecker struct {
 
 	ops   []*linOp
 	parts []*linPartition
-	// opChunk is the chunk newOp allocates ops from.
-	opChunk []linOp
+	// opChunk and reqChunk are the chunks newOp and newReqs allocate from.
+	opChunk  []linOp
+	reqChunk []linReq
 
 	// counts for the summary
 	acked, patched, dropped, unknown, synthetic, skipped int
@@ -336,18 +352,28 @@ func (c *linChecker) compile() {
 	// Tentative txns (a would-be leader's initial history that a later established leader
 	// dropped) never committed: they neither patch an Unknown write nor become synthetic ops.
 	log := ordCommitted(h)
-	// The first apply of each zxid: the commit, the txn's linearization point.
+	// The first apply of each txn of the log (by its position, or the first position of its
+	// zxid): the commit, the txn's linearization point.
 	type applyAt struct {
 		seq  histories.Seq
 		time histories.Time
+		ok   bool
 	}
-	first := make(map[tree.Zxid]applyAt, len(log))
+	index := newZxidIndex(zxidsOf(log))
+	firstAt := make([]applyAt, len(log))
 	for _, list := range h.Applied {
-		for _, a := range list {
-			if f, ok := first[a.Zxid]; !ok || a.Seq < f.seq {
-				first[a.Zxid] = applyAt{a.Seq, a.Time}
+		for k := range list {
+			a := &list[k]
+			if i := index.find(a.Zxid); i >= 0 && (!firstAt[i].ok || a.Seq < firstAt[i].seq) {
+				firstAt[i] = applyAt{a.Seq, a.Time, true}
 			}
 		}
+	}
+	first := func(z tree.Zxid) applyAt {
+		if i := index.find(z); i >= 0 {
+			return firstAt[i]
+		}
+		return applyAt{}
 	}
 	// txnOf[k] is the first log index of the txns with key k, and sameKey[i] the next index
 	// after i with the same key (-1 after the last): lists in log order without a slice per
@@ -412,7 +438,10 @@ func (c *linChecker) compile() {
 		if ti >= 0 {
 			matched[ti] = true
 		}
-		lo := c.newOp(linOp{id: op.ID, client: op.Client, session: session, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1})
+		lo := c.newOp(linOp{id: op.ID, client: op.Client, session: session, zxid: op.Zxid, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1})
+		if ti >= 0 {
+			lo.zxid = log[ti].Zxid
+		}
 		if ss := sessionsOf[op.Client]; lo.session == 0 && len(ss) == 1 {
 			lo.session = ss[0] // invoked before its session existed, sent on the only one it had
 		}
@@ -426,7 +455,7 @@ func (c *linChecker) compile() {
 		case ti >= 0:
 			lo.origin = linPatched
 			lo.txn = log[ti]
-			at := first[lo.txn.Zxid]
+			at := first(lo.txn.Zxid)
 			lo.ret, lo.returned = max(int64(at.seq), lo.call), at.time
 		default:
 			c.dropped++
@@ -442,11 +471,11 @@ func (c *linChecker) compile() {
 		if matched[i] {
 			continue
 		}
-		at, ok := first[x.Zxid]
-		if !ok {
+		at := first(x.Zxid)
+		if !at.ok {
 			continue
 		}
-		lo := c.newOp(linOp{id: -1, origin: linSynthetic, txn: x, client: -1, session: x.Session, failAt: -1,
+		lo := c.newOp(linOp{id: -1, origin: linSynthetic, txn: x, zxid: x.Zxid, client: -1, session: x.Session, failAt: -1,
 			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time})
 		if c.compileTxn(lo, x) {
 			c.ops = append(c.ops, lo)
@@ -472,6 +501,20 @@ func (c *linChecker) newOp(op linOp) *linOp {
 	}
 	c.opChunk = append(c.opChunk, op)
 	return &c.opChunk[len(c.opChunk)-1]
+}
+
+// newReqs returns n zero requests, with room for n: an op's requests, allocated in chunks like
+// its op (a history has a request per write).
+func (c *linChecker) newReqs(n int) []linReq {
+	if n > linOpChunk {
+		return make([]linReq, n)
+	}
+	if len(c.reqChunk)+n > cap(c.reqChunk) {
+		c.reqChunk = make([]linReq, 0, linOpChunk)
+	}
+	start := len(c.reqChunk)
+	c.reqChunk = c.reqChunk[:start+n]
+	return c.reqChunk[start : start+n : start+n]
 }
 
 // linUnmodelled reports whether the znode model cannot predict code: it then counts as a
@@ -502,7 +545,7 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		return true
 	case tree.OpMulti:
 		lo.multi = true
-		lo.reqs = make([]linReq, 0, len(req.Ops))
+		lo.reqs = c.newReqs(len(req.Ops))[:0]
 		for i := range req.Ops {
 			r, ok := c.compileReq(&req.Ops[i], lo.session)
 			if !ok || r.kind == linSetACL {
@@ -518,7 +561,8 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		if !ok {
 			return false
 		}
-		lo.reqs = []linReq{r}
+		lo.reqs = c.newReqs(1)
+		lo.reqs[0] = r
 	}
 	switch lo.origin {
 	case linAcked:
@@ -667,7 +711,7 @@ func (c *linChecker) observeResult(lo *linOp, r *linReq, res *tree.Result) {
 				return
 			}
 			r.obs.counter, r.obs.hasCounter = n, true
-			c.intern(res.Path)
+			r.obs.named = c.intern(res.Path)
 		} else if res.Path != c.paths[r.path] {
 			lo.bad = fmt.Sprintf("created %s, not the requested %s", res.Path, c.paths[r.path])
 			return
@@ -685,11 +729,30 @@ func linParseCounter(prefix, name string) (int32, bool) {
 	if !ok || len(rest) < 10 {
 		return 0, false
 	}
+	if len(rest) == 10 && linDigits(rest) {
+		// The common form needs no formatting to check: ten digits are %010d of their value
+		// when it fits an int32.
+		n, err := strconv.ParseInt(rest, 10, 32)
+		if err != nil {
+			return 0, false
+		}
+		return int32(n), true
+	}
 	n, err := strconv.ParseInt(rest, 10, 32)
 	if err != nil || tree.SequentialName(prefix, int32(n)) != name {
 		return 0, false
 	}
 	return int32(n), true
+}
+
+// linDigits reports whether s is ASCII digits only.
+func linDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // observeTxn records a patched op's outcome from its txn.
@@ -749,6 +812,7 @@ func (c *linChecker) compileTxn(lo *linOp, x *tree.Txn) bool {
 				return false // a failed multi changed nothing (A7)
 			}
 		}
+		lo.reqs = c.newReqs(len(x.Ops))[:0]
 		for i := range x.Ops {
 			r, ok := c.compileSubTxn(&x.Ops[i], x.Session)
 			if !ok {
@@ -762,7 +826,8 @@ func (c *linChecker) compileTxn(lo *linOp, x *tree.Txn) bool {
 	if !ok || r.kind == linCheck {
 		return false
 	}
-	lo.reqs = []linReq{r}
+	lo.reqs = c.newReqs(1)
+	lo.reqs[0] = r
 	return true
 }
 
@@ -876,7 +941,7 @@ func (c *linChecker) partition() {
 					f.seqParent[r.parent] = true
 					target = -1
 					if r.obs.hasCounter {
-						target = c.pathID[tree.SequentialName(r.prefix, r.obs.counter)]
+						target = r.obs.named
 					} else if applies {
 						f.seqUnknown[r.parent] = true
 						if r.flags&linEphemeral != 0 {
@@ -950,7 +1015,7 @@ func (c *linChecker) partition() {
 				uf.union(r.path, r.parent) // a create or delete with its unsettled parent
 			}
 			if r.prefix != "" && r.obs.hasCounter {
-				uf.union(r.parent, c.pathID[tree.SequentialName(r.prefix, r.obs.counter)])
+				uf.union(r.parent, r.obs.named)
 			}
 		}
 		if lo.close && lo.origin != linSynthetic {
@@ -1798,18 +1863,26 @@ func (p *linPartition) porcupineOps() []porcupine.Operation {
 	return ops
 }
 
-// run checks every partition, largest first, on GOMAXPROCS workers, within the timeout.
+// run checks every partition within the timeout: first by linearizeByZxid, then the
+// partitions it cannot prove with porcupine, largest first, on GOMAXPROCS workers.
 func (c *linChecker) run() []porcupine.CheckResult {
 	results := make([]porcupine.CheckResult, len(c.parts))
-	order := make([]int, len(c.parts))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return len(c.parts[b].ops) - len(c.parts[a].ops) })
 	var deadline time.Time
 	if c.opts.Timeout > 0 {
 		deadline = time.Now().Add(c.opts.Timeout)
 	}
+	var order []int
+	for i, p := range c.parts {
+		if p.linearizeByZxid() {
+			results[i] = porcupine.Ok
+		} else {
+			order = append(order, i)
+		}
+	}
+	if len(order) == 0 {
+		return results
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(c.parts[b].ops) - len(c.parts[a].ops) })
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(order)) {
@@ -1832,6 +1905,59 @@ func (c *linChecker) run() []porcupine.CheckResult {
 	close(work)
 	wg.Wait()
 	return results
+}
+
+// linearizeByZxid reports whether it proved the partition linearizable with the linearization
+// the committed log suggests: its ops in the zxid order of their txns. ZooKeeper's leader
+// prepares each write against the state after every txn before it, commits txns in zxid order
+// and replies after the commit, so on a correct run that order almost always is a
+// linearization, and checking one order is linear where porcupine's search (its entry lists,
+// a bitset per step, a goroutine and a timer per partition) costs several times more.
+//
+// The proof is the definition porcupine decides: an order of every op of the partition that
+// (1) respects real time, and (2) the model accepts step by step from the partition's initial
+// state (the state linModel's Init stands for). For (1), porcupine orders op a before op b
+// when a returned strictly before b was called (at equal times it sorts calls before
+// returns); this demands more, that every op is called strictly before every later op in the
+// order returns. For (2), it runs the same step porcupine's Step runs. So when it reports true
+// porcupine would find a linearization too (its search is complete), and the partition's
+// result is porcupine.Ok; when it reports false nothing is concluded, and porcupine checks
+// the partition exactly as if this had not been tried, so a violation is found, explained and
+// visualized as before.
+//
+// A partition with an Unknown op (LinearizableOptions.Unpatched) is left to porcupine: such an
+// op has no txn to place it by.
+func (p *linPartition) linearizeByZxid() bool {
+	sorted := true
+	for i, lo := range p.ops {
+		if lo.origin == linUnknown {
+			return false
+		}
+		if i > 0 && lo.zxid < p.ops[i-1].zxid {
+			sorted = false
+		}
+	}
+	order := p.ops // in call order, usually zxid order too
+	if !sorted {
+		order = slices.Clone(p.ops)
+		slices.SortStableFunc(order, func(a, b *linOp) int { return cmp.Compare(a.zxid, b.zxid) })
+	}
+	minRet := int64(math.MaxInt64) // the earliest return after position i
+	for i := len(order) - 1; i >= 0; i-- {
+		if order[i].call >= minRet {
+			return false
+		}
+		minRet = min(minRet, order[i].ret)
+	}
+	s := p.initial
+	for _, lo := range order {
+		ok, next := p.step(s, lo)
+		if !ok {
+			return false
+		}
+		s = next
+	}
+	return true
 }
 
 // verdict turns the partitions' results into a verdict.

@@ -409,6 +409,137 @@ func TestLinearizableDeletePreparedDuringCloseNeedsNoLenience(t *testing.T) {
 	linWantPass(t, g.history())
 }
 
+func TestLinearizableZxidOrderFallsBackToPorcupine(t *testing.T) {
+	// The delete of /p above commits after the expiry, so in zxid order the model lets it
+	// succeed where the reply says NotEmpty: linearizeByZxid proves nothing, and porcupine finds
+	// the linearization that puts the delete first.
+	g := linNewSim(t)
+	g.do(0, linReqCreate("/p", tree.Persistent))
+	g.do(1, linReqCreate("/p/e", tree.Ephemeral))
+	del := g.invoke(0, linReqDelete("/p", -1))
+	closeTxn := g.prep.Prepare(g.header(g.sessions[1], 0), &tree.Request{Type: tree.OpCloseSession}, nil)
+	delTxn := g.prepare(del, nil)
+	g.apply(closeTxn)
+	g.commitPrepared(del, delTxn)
+	g.reply(del)
+	h := g.history()
+	c := linBuild(h, LinearizableOptions{})
+	proved := 0
+	for _, p := range c.parts {
+		if p.linearizeByZxid() {
+			proved++
+		}
+	}
+	if proved != len(c.parts)-1 {
+		t.Fatalf("linearizeByZxid proved %d of %d partitions, want all but /p's", proved, len(c.parts))
+	}
+	linWantPass(t, h)
+}
+
+func TestLinearizeByZxidKeepsRealTimeOrder(t *testing.T) {
+	// Two creates under /p, one after the other; the failed delete of /p puts the three paths
+	// in one partition. The creates commute in the model, so with their zxids swapped only
+	// real time forbids the zxid order.
+	g := linNewSim(t)
+	g.do(0, linReqCreate("/p", tree.Persistent))
+	a := g.do(0, linReqCreate("/p/a", tree.Persistent))
+	b := g.do(1, linReqCreate("/p/b", tree.Persistent))
+	g.do(2, linReqDelete("/p", -1)) // NotEmpty
+	c := linBuild(g.history(), LinearizableOptions{})
+	var opA, opB *linOp
+	for _, lo := range c.ops {
+		switch lo.id {
+		case a.id:
+			opA = lo
+		case b.id:
+			opB = lo
+		}
+	}
+	if opA == nil || opB == nil || opA.part != opB.part || len(c.parts) != 1 {
+		t.Fatalf("want both creates in the one partition, got %d partitions", len(c.parts))
+	}
+	if !opA.part.linearizeByZxid() {
+		t.Fatal("linearizeByZxid did not prove a sequential history")
+	}
+	opA.zxid, opB.zxid = opB.zxid, opA.zxid
+	if opA.part.linearizeByZxid() {
+		t.Fatal("linearizeByZxid proved an order that puts a create before one that returned before it was invoked")
+	}
+}
+
+// TestLinearizeByZxidIsSound holds linearizeByZxid to porcupine on every partition of random
+// histories, correct ones and ones with a planted fault: whenever it proves a partition,
+// porcupine must find it linearizable. It must also prove most partitions of a correct
+// history, or it saves nothing.
+func TestLinearizeByZxidIsSound(t *testing.T) {
+	for seed := range uint64(8) {
+		h := linGenerate(t, linWorkload{seed: seed, clients: 12, ops: 2000, unknown: 0.02})
+		planted := seed%2 == 1
+		if planted {
+			// Flip the outcome of one acknowledged write in the second half: OK becomes
+			// BadVersion, a failure becomes OK.
+			for i := len(h.Ops) / 2; i < len(h.Ops); i++ {
+				op := &h.Ops[i]
+				if op.Req.Type != tree.OpSetData || op.Outcome == histories.Unknown {
+					continue
+				}
+				if op.Outcome == histories.OK {
+					op.Outcome, op.Err, op.Result = histories.Failed, tree.BadVersion, tree.Result{Type: tree.OpError, Err: tree.BadVersion}
+				} else {
+					op.Outcome, op.Err = histories.OK, tree.OK
+				}
+				break
+			}
+		}
+		c := linBuild(h, LinearizableOptions{})
+		proved, failing := 0, 0
+		for _, p := range c.parts {
+			ok := p.linearizeByZxid()
+			result := porcupine.CheckOperations(linModel, p.porcupineOps())
+			if ok && !result {
+				t.Fatalf("seed %d: linearizeByZxid proved partition %d (%s), which porcupine finds not linearizable", seed, p.index, p.describePaths())
+			}
+			if ok {
+				proved++
+			}
+			if !result {
+				failing++
+			}
+		}
+		if planted && failing == 0 {
+			t.Errorf("seed %d: the planted fault made no partition fail", seed)
+		}
+		if !planted && proved*10 < len(c.parts)*9 {
+			t.Errorf("seed %d: linearizeByZxid proved only %d of %d partitions of a correct history", seed, proved, len(c.parts))
+		}
+	}
+}
+
+func TestLinearizableParseCounter(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		n    int32
+		ok   bool
+	}{
+		{"/q/n-0000000005", 5, true},
+		{"/q/n-2147483647", math.MaxInt32, true},
+		{"/q/n-2147483648", 0, false}, // past int32
+		{"/q/n--000000005", -5, true}, // an overflowed counter, as %010d prints it
+		{"/q/n-000000005", 0, false},
+		{"/q/n-00000000050", 0, false},
+		{"/q/n-00000x0005", 0, false},
+		{"/q/m-0000000005", 0, false},
+	} {
+		n, ok := linParseCounter("/q/n-", c.name)
+		if n != c.n || ok != c.ok {
+			t.Errorf("linParseCounter(%q) = %d, %v; want %d, %v", c.name, n, ok, c.n, c.ok)
+		}
+		if ok && tree.SequentialName("/q/n-", n) != c.name {
+			t.Errorf("%q is not the name of counter %d", c.name, n)
+		}
+	}
+}
+
 func TestLinearizableNoAuth(t *testing.T) {
 	// The connection's identities are not in the history: NoAuth is accepted where ZooKeeper
 	// checks permissions, after the node or parent lookup, and nowhere else.

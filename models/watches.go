@@ -397,9 +397,9 @@ func (ix *watIndex) intern(path string) int32 {
 // build expands the committed log, which watCheckLog has checked, into changes, exactly as
 // tree.Apply reports them, and indexes them.
 func (ix *watIndex) build(log []*tree.Txn) {
-	r := watReplay{ix: ix, nodes: map[string]int64{}, owned: map[int64]map[string]struct{}{}}
+	r := watReplay{ix: ix, owned: map[int64]map[string]struct{}{}}
 	for _, p := range []string{tree.RootPath, tree.ZooKeeperPath, tree.QuotaPath, tree.ConfigPath} {
-		r.nodes[p] = 0
+		r.put(ix.intern(p), 0)
 	}
 	ix.txnStart = make([]int32, 0, len(log)+1)
 	for i, x := range log {
@@ -450,15 +450,40 @@ func (ix *watIndex) build(log []*tree.Txn) {
 // (a create whose node exists or whose parent is missing changes nothing; a closeSession
 // deletes the paths it names, then the session's other ephemerals in path order).
 type watReplay struct {
-	ix    *watIndex
-	nodes map[string]int64 // present nodes and their ephemeral owner
-	owned map[int64]map[string]struct{}
-	txn   int32
-	zxid  tree.Zxid
+	ix *watIndex
+	// exists[p] says path p (an id of ix) is present, and owner[p] is its ephemeral owner; an
+	// id past their end is absent. Indexed by id, the nodes need no map of their own.
+	exists []bool
+	owner  []int64
+	owned  map[int64]map[string]struct{}
+	txn    int32
+	zxid   tree.Zxid
 }
 
-func (r *watReplay) emit(typ tree.EventType, path string) {
-	r.ix.changes = append(r.ix.changes, watChange{zxid: r.zxid, path: r.ix.intern(path), txn: r.txn, typ: typ})
+// node returns path p's ephemeral owner, and whether it is present.
+func (r *watReplay) node(p int32) (int64, bool) {
+	if p < 0 || int(p) >= len(r.exists) || !r.exists[p] {
+		return 0, false
+	}
+	return r.owner[p], true
+}
+
+// present reports whether path p is present.
+func (r *watReplay) present(p int32) bool {
+	_, ok := r.node(p)
+	return ok
+}
+
+// put makes path p present with the given ephemeral owner.
+func (r *watReplay) put(p int32, owner int64) {
+	for int(p) >= len(r.exists) {
+		r.exists, r.owner = append(r.exists, false), append(r.owner, 0)
+	}
+	r.exists[p], r.owner[p] = true, owner
+}
+
+func (r *watReplay) emit(typ tree.EventType, p int32) {
+	r.ix.changes = append(r.ix.changes, watChange{zxid: r.zxid, path: p, txn: r.txn, typ: typ})
 }
 
 func (r *watReplay) apply(x *tree.Txn) {
@@ -467,13 +492,11 @@ func (r *watReplay) apply(x *tree.Txn) {
 		if x.Path == tree.RootPath {
 			return
 		}
-		if _, ok := r.nodes[tree.ParentPath(x.Path)]; !ok {
+		p := r.ix.intern(x.Path)
+		if !r.present(r.ix.parent[p]) || r.present(p) {
 			return
 		}
-		if _, ok := r.nodes[x.Path]; ok {
-			return
-		}
-		r.nodes[x.Path] = x.EphemeralOwner
+		r.put(p, x.EphemeralOwner)
 		if x.EphemeralOwner != 0 {
 			set := r.owned[x.EphemeralOwner]
 			if set == nil {
@@ -482,12 +505,12 @@ func (r *watReplay) apply(x *tree.Txn) {
 			}
 			set[x.Path] = struct{}{}
 		}
-		r.emit(tree.EventNodeCreated, x.Path)
+		r.emit(tree.EventNodeCreated, p)
 	case tree.OpDelete, tree.OpDeleteContainer:
 		r.delete(x.Path)
 	case tree.OpSetData:
-		if _, ok := r.nodes[x.Path]; ok {
-			r.emit(tree.EventNodeDataChanged, x.Path)
+		if p := r.ix.intern(x.Path); r.present(p) {
+			r.emit(tree.EventNodeDataChanged, p)
 		}
 	case tree.OpMulti:
 		for i := range x.Ops {
@@ -519,18 +542,19 @@ func (r *watReplay) delete(path string) {
 	if path == tree.RootPath {
 		return
 	}
-	if _, ok := r.nodes[tree.ParentPath(path)]; !ok {
+	p := r.ix.intern(path)
+	if !r.present(r.ix.parent[p]) {
 		return // tree.deleteNode: NoNode when the parent is gone
 	}
-	owner, ok := r.nodes[path]
+	owner, ok := r.node(p)
 	if !ok {
 		return
 	}
-	delete(r.nodes, path)
+	r.exists[p] = false
 	if owner != 0 {
 		delete(r.owned[owner], path)
 	}
-	r.emit(tree.EventNodeDeleted, path)
+	r.emit(tree.EventNodeDeleted, p)
 }
 
 // after returns the position of the first change in list[from:] past zxid z.

@@ -63,8 +63,8 @@ type zabCheck struct {
 	h *histories.History
 	// servers is the number of servers the history mentions.
 	servers int
-	// index finds a zxid's position in h.Log.
-	index map[tree.Zxid]int
+	// index finds a zxid's position in h.Log (see find).
+	index zxidIndex
 	// sorted says h.Log is in strictly increasing zxid order (checkLog reports it when not).
 	sorted bool
 	// first is, per h.Log position, the earliest apply of that zxid (Seq 0 when nobody applied
@@ -112,7 +112,7 @@ func newZabCheck(h *histories.History) (*zabCheck, error) {
 	if len(h.Servers) == 0 {
 		return nil, fmt.Errorf("%w: no server events recorded", ErrZabHistory)
 	}
-	c := &zabCheck{h: h, index: make(map[tree.Zxid]int, len(h.Log))}
+	c := &zabCheck{h: h}
 	c.servers = max(h.Header.Servers, len(h.Applied), len(h.Final))
 	for i := range h.Servers {
 		e := &h.Servers[i]
@@ -127,14 +127,12 @@ func newZabCheck(h *histories.History) (*zabCheck, error) {
 			return nil, fmt.Errorf("%w: committed log entry %d is nil", ErrZabHistory, i)
 		}
 		c.sorted = c.sorted && (i == 0 || h.Log[i-1].Zxid < x.Zxid)
-		if _, dup := c.index[x.Zxid]; !dup {
-			c.index[x.Zxid] = i
-		}
 	}
+	c.index = newZxidIndex(zxidsOf(h.Log))
 	c.first = make([]zabApply, len(h.Log))
 	for s, as := range h.Applied {
 		for _, a := range as {
-			if i, ok := c.index[a.Zxid]; ok && (c.first[i].Seq == 0 || a.Seq < c.first[i].Seq) {
+			if i, ok := c.find(a.Zxid); ok && (c.first[i].Seq == 0 || a.Seq < c.first[i].Seq) {
 				c.first[i] = zabApply{s, a}
 			}
 		}
@@ -215,6 +213,12 @@ func zabTermsOf(h *histories.History, s int) []*zabTerm {
 	return terms
 }
 
+// find returns the position of zxid z in h.Log (its first when the log repeats it).
+func (c *zabCheck) find(z tree.Zxid) (int, bool) {
+	i := c.index.find(z)
+	return i, i >= 0
+}
+
 func zabBySeq(a, b histories.Applied) int { return cmp.Compare(a.Seq, b.Seq) }
 
 func (c *zabCheck) addf(t histories.Time, ops []int, format string, args ...any) {
@@ -280,7 +284,7 @@ func (c *zabCheck) checkApplied() {
 				continue
 			}
 			for _, a := range t.applied {
-				i, ok := c.index[a.Zxid]
+				i, ok := c.find(a.Zxid)
 				if !ok || !zabSameTxn(a, c.h.Log[i]) {
 					continue
 				}
@@ -306,7 +310,7 @@ func (c *zabCheck) checkApplied() {
 
 // checkAgreement checks one apply against the committed log (B6 Agreement, Total order).
 func (c *zabCheck) checkAgreement(server int, a histories.Applied) {
-	i, ok := c.index[a.Zxid]
+	i, ok := c.find(a.Zxid)
 	if !ok {
 		c.addf(a.Time, nil, "agreement: %s applied %s at %s, which the committed log lacks",
 			histories.ServerName(server), zabDescribe(a.Type, a.Session, a.Cxid, a.Digest), a.Zxid)
@@ -345,8 +349,8 @@ func (c *zabCheck) checkOrder(t *zabTerm) {
 				name, x.Zxid, y.Zxid, t.incarnation)
 			continue
 		}
-		iy, oky := c.index[y.Zxid]
-		ix, okx := c.index[x.Zxid]
+		iy, oky := c.find(y.Zxid)
+		ix, okx := c.find(x.Zxid)
 		if !oky || !okx || c.confirmedUpTo[ix]-c.confirmedUpTo[iy+1] == 0 {
 			continue
 		}
@@ -444,7 +448,7 @@ func (c *zabCheck) checkAcknowledged() {
 			c.addf(op.Return, []int{op.ID}, "%s: the reply carries no zxid", what)
 			continue
 		}
-		i, ok := c.index[op.Zxid]
+		i, ok := c.find(op.Zxid)
 		if !ok {
 			c.addf(op.Return, []int{op.ID}, "%s at %s is missing from the committed log (lost)", what, op.Zxid)
 			continue
@@ -497,7 +501,7 @@ func (c *zabCheck) checkFinal() {
 		if f.Zxid == 0 {
 			continue
 		}
-		if i, ok := c.index[f.Zxid]; ok && h.Log[i].Digest != 0 && f.Digest != h.Log[i].Digest {
+		if i, ok := c.find(f.Zxid); ok && h.Log[i].Digest != 0 && f.Digest != h.Log[i].Digest {
 			c.addf(h.Header.End, nil, "prefix consistency: %s ended at %s with digest %#x, but the leader projected %#x there: it applied a different history",
 				histories.ServerName(f.Server), f.Zxid, f.Digest, h.Log[i].Digest)
 		}
@@ -516,7 +520,7 @@ func (c *zabCheck) checkFinal() {
 		return
 	}
 	if z := up[0].Zxid; z != 0 {
-		if _, ok := c.index[z]; !ok {
+		if _, ok := c.find(z); !ok {
 			c.addf(h.Liveness.At, nil, "convergence: replicas converged at %s, which no server applied as committed", z)
 		}
 	}

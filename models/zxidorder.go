@@ -755,17 +755,30 @@ func ordAppliedCount(h *histories.History) int {
 type ordLog struct {
 	// txns are the committed txns of h.Log, in zxid order.
 	txns []*tree.Txn
-	// zxids[i] is txns[i].Zxid, kept flat: a lookup then touches no txn.
-	zxids []tree.Zxid
+	// zxidIndex indexes txns' zxids.
+	zxidIndex
 	// tentative counts the txns of h.Log left out as never committed.
 	tentative int
-	// Invariant: epochs are in increasing epoch order and cover txns in order.
-	epochs []ordEpochSpan
-	last   int // the span of the last lookup
 	// commitSeq[i] and commitTime[i] are the first apply of txns[i] (0 when no server recorded
 	// applying it).
 	commitSeq  []histories.Seq
 	commitTime []histories.Time
+}
+
+// zxidIndex finds a zxid's position in a list of zxids (the first position of a repeated one).
+// The checkers look up every apply of every server, and for positive, strictly increasing
+// zxids, as a recorded log's are, it needs no map, which would cost several times more: ZAB
+// numbers an epoch's txns with consecutive counters (B1), so a zxid's position is its epoch's
+// first position plus its counter's offset.
+type zxidIndex struct {
+	// zxids is the list, kept flat: a lookup then touches no txn.
+	zxids []tree.Zxid
+	// Invariant: epochs are in increasing epoch order and cover zxids in order.
+	epochs []ordEpochSpan
+	last   int // the span of the last lookup
+	// byZxid holds the positions instead when the zxids are not positive and strictly
+	// increasing (a damaged history); then epochs is empty.
+	byZxid map[tree.Zxid]int
 }
 
 // ordEpochSpan is the run of log txns of one epoch. ZAB gives the txns of an epoch
@@ -775,6 +788,38 @@ type ordEpochSpan struct {
 	first int
 	n     int
 	base  int64
+}
+
+// newZxidIndex indexes zxids.
+func newZxidIndex(zxids []tree.Zxid) zxidIndex {
+	x := zxidIndex{zxids: zxids}
+	for i, z := range zxids {
+		if z <= 0 || i > 0 && z <= zxids[i-1] {
+			x.epochs = nil
+			x.byZxid = make(map[tree.Zxid]int, len(zxids))
+			for i, z := range zxids {
+				if _, dup := x.byZxid[z]; !dup {
+					x.byZxid[z] = i
+				}
+			}
+			return x
+		}
+		epoch := int64(z) >> 32
+		if n := len(x.epochs); n == 0 || x.epochs[n-1].epoch != epoch {
+			x.epochs = append(x.epochs, ordEpochSpan{epoch: epoch, first: i, base: int64(z) & 0xffffffff})
+		}
+		x.epochs[len(x.epochs)-1].n++
+	}
+	return x
+}
+
+// zxidsOf returns the zxids of txns.
+func zxidsOf(txns []*tree.Txn) []tree.Zxid {
+	zxids := make([]tree.Zxid, len(txns))
+	for i, x := range txns {
+		zxids[i] = x.Zxid
+	}
+	return zxids
 }
 
 // ordNewLog indexes the committed txns of h.Log and finds each one's commit in h.Applied.
@@ -800,15 +845,7 @@ func ordNewLog(h *histories.History) (*ordLog, error) {
 	}
 	l := &ordLog{txns: ordCommitted(h)}
 	l.tentative = len(h.Log) - len(l.txns)
-	l.zxids = make([]tree.Zxid, len(l.txns))
-	for i, x := range l.txns {
-		l.zxids[i] = x.Zxid
-		epoch := int64(x.Zxid) >> 32
-		if n := len(l.epochs); n == 0 || l.epochs[n-1].epoch != epoch {
-			l.epochs = append(l.epochs, ordEpochSpan{epoch: epoch, first: i, base: int64(x.Zxid) & 0xffffffff})
-		}
-		l.epochs[len(l.epochs)-1].n++
-	}
+	l.zxidIndex = newZxidIndex(zxidsOf(l.txns))
 	l.commitSeq = make([]histories.Seq, len(l.txns))
 	l.commitTime = make([]histories.Time, len(l.txns))
 	for _, applied := range h.Applied {
@@ -878,8 +915,14 @@ func ordCommitted(h *histories.History) []*tree.Txn {
 	return out
 }
 
-// find returns the log index of zxid z, or -1.
-func (l *ordLog) find(z tree.Zxid) int {
+// find returns the position of zxid z, or -1.
+func (l *zxidIndex) find(z tree.Zxid) int {
+	if l.byZxid != nil {
+		if i, ok := l.byZxid[z]; ok {
+			return i
+		}
+		return -1
+	}
 	if len(l.epochs) == 0 || z <= 0 {
 		return -1
 	}
