@@ -116,9 +116,13 @@ func (p *Preparer) Reset() {
 	p.digest = p.tree.digest
 }
 
-// lookup returns the view of path: its newest pending record, or a record
-// built from the tree; nil when the path does not exist in the view.
-func (p *Preparer) lookup(path string) *record {
+// lookup returns the view of path: its newest pending record, or scratch
+// filled from the tree when no txn pending changes path; nil when the path
+// does not exist in the view. A record built from the tree is only read,
+// duplicated or replaced (put's prev), never stored, so it lives in the
+// caller's frame (scratch) rather than on the heap: most requests look up a
+// node or two that no pending txn touches.
+func (p *Preparer) lookup(path string, scratch *record) *record {
 	if r, ok := p.pending[path]; ok {
 		if !r.exists {
 			return nil
@@ -129,9 +133,18 @@ func (p *Preparer) lookup(path string) *record {
 	if !ok {
 		return nil
 	}
-	r := &record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(len(n.children))}
-	r.node.children = nil
-	return r
+	*scratch = record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(len(n.children))}
+	scratch.node.children = nil
+	return scratch
+}
+
+// exists reports whether path exists in the view (lookup's result is not nil).
+func (p *Preparer) exists(path string) bool {
+	if r, ok := p.pending[path]; ok {
+		return r.exists
+	}
+	_, ok := p.tree.nodes[path]
+	return ok
 }
 
 // sessionLive reports whether a session exists in the view.
@@ -202,11 +215,11 @@ func (p *Preparer) Prepare(hdr Header, req *Request, auth Auth) *Txn {
 	switch req.Type {
 	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpSetACL, OpCheck:
 		if code := p.prepOp(x, req, hdr, auth); code != OK {
-			x = errorTxn(hdr, code)
+			*x = errorTxn(hdr, code)
 		}
 	case OpDeleteContainer:
 		if code := p.prepDeleteContainer(x, req.Path, hdr); code != OK {
-			x = errorTxn(hdr, code)
+			*x = errorTxn(hdr, code)
 		}
 	case OpMulti:
 		p.prepMulti(x, req, hdr, auth)
@@ -226,8 +239,11 @@ func (p *Preparer) Prepare(hdr Header, req *Request, auth Auth) *Txn {
 	return x
 }
 
-func errorTxn(hdr Header, code Code) *Txn {
-	return &Txn{Header: hdr, Type: OpError, Err: code}
+// errorTxn is the txn of a request that failed with code. The callers write
+// it over the txn they were preparing, which nothing else holds yet, rather
+// than allocate a second one.
+func errorTxn(hdr Header, code Code) Txn {
+	return Txn{Header: hdr, Type: OpError, Err: code}
 }
 
 // prepMulti prepares each op in order against the view as the earlier ops
@@ -241,7 +257,7 @@ func (p *Preparer) prepMulti(x *Txn, req *Request, hdr Header, auth Auth) {
 		case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck:
 		default:
 			// ZooKeeper cannot decode such a multi: the whole request fails.
-			*x = *errorTxn(hdr, MarshallingError)
+			*x = errorTxn(hdr, MarshallingError)
 			return
 		}
 	}
@@ -364,7 +380,8 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 		return code
 	}
 	// A sequential prefix may end in '/': "/q/" names parent "/q".
-	parent := p.lookup(ParentPath(req.Path))
+	var parentBuf record
+	parent := p.lookup(ParentPath(req.Path), &parentBuf)
 	if parent == nil {
 		return NoNode
 	}
@@ -375,7 +392,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if mode.IsSequential() {
 		path = SequentialName(path, parent.node.cversion)
 	}
-	if p.lookup(path) != nil {
+	if p.exists(path) {
 		return NodeExists
 	}
 	if p.tree.kind(parent.node.ephemeralOwner) == kindNormal {
@@ -421,14 +438,15 @@ func (p *Preparer) prepDelete(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if IsSpecialPath(req.Path) {
 		return BadArguments
 	}
-	parent := p.lookup(ParentPath(req.Path))
+	var parentBuf, nodeBuf record
+	parent := p.lookup(ParentPath(req.Path), &parentBuf)
 	if parent == nil {
 		return NoNode
 	}
 	if code := p.checkACL(parent.acl, PermDelete, auth); code != OK {
 		return code
 	}
-	node := p.lookup(req.Path)
+	node := p.lookup(req.Path, &nodeBuf)
 	if node == nil {
 		return NoNode
 	}
@@ -460,7 +478,8 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 	if ValidatePath(path) != nil || IsSpecialPath(path) {
 		return BadArguments
 	}
-	node := p.lookup(path)
+	var parentBuf, nodeBuf record
+	node := p.lookup(path, &nodeBuf)
 	if node == nil {
 		return NoNode
 	}
@@ -470,7 +489,7 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 	if p.tree.kind(node.node.ephemeralOwner) == kindNormal {
 		return BadVersion
 	}
-	parent := p.lookup(ParentPath(path))
+	parent := p.lookup(ParentPath(path), &parentBuf)
 	if parent == nil {
 		return NoNode
 	}
@@ -481,15 +500,16 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 
 // checkedNode runs the checks setData and check share, in ZooKeeper's
 // order: path syntax, session, NoNode, the permission perm, then the data
-// version. It returns the node's record and its next version.
-func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm) (*record, int32, Code) {
+// version. It returns the node's record (scratch when it comes from the
+// tree, see lookup) and its next version.
+func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm, scratch *record) (*record, int32, Code) {
 	if ValidatePath(req.Path) != nil {
 		return nil, 0, BadArguments
 	}
 	if code := p.checkSession(hdr.Session); code != OK {
 		return nil, 0, code
 	}
-	node := p.lookup(req.Path)
+	node := p.lookup(req.Path, scratch)
 	if node == nil {
 		return nil, 0, NoNode
 	}
@@ -501,7 +521,8 @@ func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm) (
 }
 
 func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code {
-	node, version, code := p.checkedNode(req, hdr, auth, PermWrite)
+	var nodeBuf record
+	node, version, code := p.checkedNode(req, hdr, auth, PermWrite, &nodeBuf)
 	if code != OK {
 		return code
 	}
@@ -532,7 +553,8 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if code != OK {
 		return code
 	}
-	node := p.lookup(req.Path)
+	var nodeBuf record
+	node := p.lookup(req.Path, &nodeBuf)
 	if node == nil {
 		return NoNode
 	}
@@ -554,7 +576,8 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 }
 
 func (p *Preparer) prepCheck(x *Txn, req *Request, hdr Header, auth Auth) Code {
-	_, version, code := p.checkedNode(req, hdr, auth, PermRead)
+	var nodeBuf record
+	_, version, code := p.checkedNode(req, hdr, auth, PermRead, &nodeBuf)
 	if code != OK {
 		return code
 	}
@@ -584,13 +607,14 @@ func (p *Preparer) prepCloseSession(x *Txn, hdr Header) {
 		}
 	}
 	x.Paths = sortedKeys(es)
+	var parentBuf, nodeBuf record
 	for _, path := range x.Paths {
-		if parent := p.lookup(ParentPath(path)); parent != nil {
+		if parent := p.lookup(ParentPath(path), &parentBuf); parent != nil {
 			dup := parent.duplicate(hdr.Zxid)
 			dup.node.pzxid = hdr.Zxid
 			p.put(parent, dup)
 		}
-		p.put(p.lookup(path), &record{zxid: hdr.Zxid, path: path})
+		p.put(p.lookup(path, &nodeBuf), &record{zxid: hdr.Zxid, path: path})
 	}
 	if old, ok := p.currentSessionTimeout(hdr.Session); ok {
 		p.digest -= sessionTerm(hdr.Session, old)
