@@ -57,6 +57,9 @@ type TxnShare struct {
 	last sharedTxn
 	// hits and misses count the txns decoded by lookup and by decoding, for tests.
 	hits, misses int64
+	// dec decodes the txns not shared and the requests of FORWARD packets, remembering their
+	// paths: the ensemble's txns and requests name the same nodes again and again.
+	dec tree.Decoder
 }
 
 // DecodePacketInto is the package's DecodePacketInto, except that the packet's txn may be one
@@ -117,7 +120,7 @@ func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 		return e.txn, b[len(b):], nil
 	}
 	s.misses++
-	x, rest, err := tree.DecodeTxnFrom(b)
+	x, rest, err := s.dec.DecodeTxnFrom(b)
 	if err != nil || len(rest) != 0 {
 		// Only a txn that ends its frame is shared: then the key is exactly its encoding.
 		return x, rest, err
