@@ -42,13 +42,15 @@ const txnShareSize = 64
 type TxnShare struct {
 	// byEnc maps the encoding of each remembered txn to it, and byTxn each remembered txn to
 	// its encoding.
-	// Invariant: byEnc holds exactly the non-empty keys of ring, byEnc[k].enc == k, byTxn
-	// exactly the txns of byEnc, and byTxn[byEnc[k].txn] == k for every key k: one encoding
-	// per txn and one txn per encoding.
+	// Invariant: byEnc holds exactly the encodings of ring's entries with a txn, each mapped to
+	// its entry (byEnc[k].enc == k), byTxn exactly their txns, and byTxn[byEnc[k].txn] == k
+	// for every key k: one encoding per txn and one txn per encoding.
 	byEnc map[string]sharedTxn
 	byTxn map[*tree.Txn]string
-	// ring holds the remembered encodings, the oldest at next once the ring is full.
-	ring [txnShareSize]string
+	// ring holds the remembered txns with their encodings, the oldest at next once the ring is
+	// full; an entry without a txn is zero. It holds the txn too so that forgetting the oldest
+	// needs no lookup of its long key.
+	ring [txnShareSize]sharedTxn
 	next int
 	// last is the txn remembered or shared most recently, with its encoding: a leader logs a
 	// txn and then sends it to each follower, a follower receives one and then logs it, so
@@ -142,17 +144,16 @@ func (s *TxnShare) remember(enc string, x *tree.Txn) {
 	if _, ok := s.byTxn[x]; ok {
 		return
 	}
-	if old := s.ring[s.next]; old != "" {
-		gone := s.byEnc[old].txn
-		delete(s.byTxn, gone)
-		delete(s.byEnc, old)
-		if s.last.txn == gone {
+	if old := s.ring[s.next]; old.txn != nil {
+		delete(s.byTxn, old.txn)
+		delete(s.byEnc, old.enc)
+		if s.last.txn == old.txn {
 			s.last = sharedTxn{}
 		}
 	}
-	s.ring[s.next] = enc
-	s.next = (s.next + 1) % txnShareSize
 	s.last = sharedTxn{enc, x}
+	s.ring[s.next] = s.last
+	s.next = (s.next + 1) % txnShareSize
 	s.byEnc[enc] = s.last
 	s.byTxn[x] = enc
 }

@@ -157,3 +157,35 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 		t.Fatal("the last txn is not one remembered with its encoding")
 	}
 }
+
+// BenchmarkTxnShareEnsemble is a share's work for one txn of a five-server ensemble: the leader
+// logs the txn and proposes it to four followers, each of which decodes the proposal and logs
+// the txn, a few proposals behind the leader as on a network with latency.
+func BenchmarkTxnShareEnsemble(b *testing.B) {
+	const lag = 3
+	var s TxnShare
+	var frames [lag][]byte
+	buf := make([]byte, 0, 256)
+	var p Packet
+	x := setDataTxn()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		y := *x
+		y.Zxid += tree.Zxid(i)
+		buf = s.AppendTxn(buf[:0], &y) // the leader's log
+		pkt := &Packet{Type: PacketProposal, Zxid: y.Zxid, Txn: &y}
+		for range 4 {
+			buf = s.AppendPacket(buf[:0], pkt)
+		}
+		frames[i%lag] = append(frames[i%lag][:0], buf...)
+		if i >= lag-1 {
+			frame := frames[(i+1)%lag] // the proposal of lag-1 txns ago arrives
+			for range 4 {
+				if err := s.DecodePacketInto(&p, frame); err != nil {
+					b.Fatal(err)
+				}
+				buf = s.AppendTxn(buf[:0], p.Txn) // the follower's log
+			}
+		}
+	}
+}
