@@ -166,20 +166,66 @@ func (p *Preparer) checkSession(s SessionID) Code {
 	return SessionExpired
 }
 
-// term is a record's contribution to the digest.
-func (r *record) term() uint64 {
-	if r == nil || !r.exists {
+// present reports whether r is a record of a node that exists.
+func (r *record) present() bool { return r != nil && r.exists }
+
+// aclHash is the hash of the record's ACL as aclTable hashes it, its key
+// built on the stack.
+func (r *record) aclHash() uint64 {
+	var buf [64]byte
+	return hashBytes(seedACL, appendACLKey(buf[:0], r.acl))
+}
+
+// termDelta is what replacing prev by r adds to the digest: r's term (a
+// node's dataTerm plus metaTerm, nothing for a deleted path) minus prev's,
+// where prev is nil or a record of r's path. It hashes the path once, and
+// data or an ACL the two records share (a duplicated parent keeps both) not
+// at all where the terms cancel or repeat.
+func termDelta(prev, r *record) uint64 {
+	if !r.present() && !prev.present() {
 		return 0
 	}
 	ph := hashString(seedPath, r.path)
-	var buf [64]byte // the ACL's key, hashed as aclTable hashes it, without allocating
-	return dataTerm(ph, r.node.data) + metaTerm(ph, &r.node, hashBytes(seedACL, appendACLKey(buf[:0], r.acl)))
+	var d, rACL uint64
+	both := r.present() && prev.present()
+	if !both || !sameBytes(r.node.data, prev.node.data) {
+		if r.present() {
+			d += dataTerm(ph, r.node.data)
+		}
+		if prev.present() {
+			d -= dataTerm(ph, prev.node.data)
+		}
+	}
+	if r.present() {
+		rACL = r.aclHash()
+		d += metaTerm(ph, &r.node, rACL)
+	}
+	if prev.present() {
+		prevACL := rACL
+		if !both || !sameACLs(r.acl, prev.acl) {
+			prevACL = prev.aclHash()
+		}
+		d -= metaTerm(ph, &prev.node, prevACL)
+	}
+	return d
+}
+
+// sameBytes reports whether a and b are the same slice (or both empty), so
+// equal without looking at the bytes.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// sameACLs is sameBytes for ACL lists.
+func sameACLs(a, b []ACL) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // put makes r the newest record of its path, moving the expected digest
-// from the term of prev (the view before) to r's.
+// from the term of prev (the view before: nil, or a record of the same
+// path) to r's.
 func (p *Preparer) put(prev, r *record) {
-	p.digest += r.term() - prev.term()
+	p.digest += termDelta(prev, r)
 	if p.recording {
 		p.undo = append(p.undo, undoEntry{path: r.path, prev: p.pending[r.path]})
 	}
