@@ -138,7 +138,8 @@ type ClientDecoder struct {
 func (c *ClientDecoder) Decode(b []byte) (ClientMessage, error) { return decodeClientMessage(b, c) }
 
 func decodeClientMessage(b []byte, reuse *ClientDecoder) (ClientMessage, error) {
-	d := decoder{b: b, kind: "client message"}
+	var d decoder // not a composite literal: see decoder
+	d.b, d.kind = b, "client message"
 	if reuse != nil {
 		d.tree = &reuse.tree
 	}
@@ -350,7 +351,8 @@ func DecodePacketInto(p *Packet, b []byte) error { return decodePacketInto(p, b,
 
 // decodePacketInto decodes a packet, its txn through share (nil: a fresh decoding).
 func decodePacketInto(p *Packet, b []byte, share *TxnShare) error {
-	d := decoder{b: b, kind: "packet"}
+	var d decoder // not a composite literal: see decoder
+	d.b, d.kind = b, "packet"
 	if share != nil {
 		d.tree = &share.dec
 	}
@@ -503,7 +505,9 @@ func knownCode(c tree.Code) bool {
 
 // decoder reads one frame. The first error sticks and drops the rest of the
 // input, so later reads fail quietly and return zero values; the decode
-// functions check for an error before they allocate and at the end.
+// functions check for an error before they allocate and at the end. The hot
+// decode functions declare one and set its fields rather than write a
+// composite literal, for the reason the tree codec's codecDecoder gives.
 type decoder struct {
 	b    []byte // the input not read yet
 	err  error
