@@ -3,6 +3,7 @@ package tree
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,4 +47,24 @@ func TestValidateCreatePathIsValidatePathOfPrefixAnd1(t *testing.T) {
 		}
 	}
 	walk("", 5)
+}
+
+// fixupACL gives prev itself when the fixed-up list equals it, and otherwise
+// a list of its own, equal to FixupACL's.
+func TestFixupACLSharesAnEqualPrev(t *testing.T) {
+	auth := Auth{{Scheme: "ip", ID: "10.0.0.1"}, {Scheme: "digest", ID: "u:h"}}
+	prev := []ACL{{Perms: PermAll, ID: AnyoneID}}
+	for _, acl := range [][]ACL{OpenACLUnsafe, append(slices.Clone(OpenACLUnsafe), OpenACLUnsafe...)} {
+		if got, code := fixupACL(auth, acl, prev); code != OK || &got[0] != &prev[0] {
+			t.Fatalf("fixupACL(%v) copied a list equal to prev: %v %s", acl, got, code)
+		}
+	}
+	for _, acl := range [][]ACL{CreatorAllACL, ReadACLUnsafe, append(slices.Clone(OpenACLUnsafe), ReadACLUnsafe...),
+		{{Perms: PermAll, ID: ID{Scheme: "bad", ID: "x"}}}} {
+		want, wantCode := FixupACL(auth, acl)
+		got, code := fixupACL(auth, acl, prev)
+		if code != wantCode || !slices.Equal(got, want) || len(got) > 0 && (&got[0] == &prev[0] || &got[0] == &acl[0]) {
+			t.Fatalf("fixupACL(%v) = %v %s, want a new %v %s", acl, got, code, want, wantCode)
+		}
+	}
 }

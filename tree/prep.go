@@ -36,6 +36,12 @@ type Preparer struct {
 	undo      []undoEntry
 	recording bool
 
+	// lastACL is the ACL of the last txn prepared with one, for the next to share when equal
+	// (fixupACL).
+	// Invariant: nil or a list fixupACL made for a txn (which may have failed since), never
+	// written to.
+	lastACL []ACL
+
 	// CheckSession, when set, replaces the check that a request's session is
 	// live (SessionTracker.checkSession), so that a server can add its own
 	// rules, such as SessionMoved. It returns OK or the code to fail with.
@@ -421,7 +427,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if code := p.checkSession(hdr.Session); code != OK {
 		return code
 	}
-	acl, code := FixupACL(auth, req.ACL)
+	acl, code := fixupACL(auth, req.ACL, p.lastACL)
 	if code != OK {
 		return code
 	}
@@ -458,6 +464,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	x.Path = path
 	x.Data = data
 	x.ACL = acl
+	p.lastACL = acl
 	x.EphemeralOwner = owner
 	x.ParentCversion = parent.node.cversion + 1
 
@@ -595,7 +602,7 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if code := p.checkSession(hdr.Session); code != OK {
 		return code
 	}
-	acl, code := FixupACL(auth, req.ACL)
+	acl, code := fixupACL(auth, req.ACL, p.lastACL)
 	if code != OK {
 		return code
 	}
@@ -613,6 +620,7 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	}
 	x.Path = req.Path
 	x.ACL = acl
+	p.lastACL = acl
 	x.Version = version
 	dup := node.duplicate(hdr.Zxid)
 	dup.node.aversion = version
