@@ -298,13 +298,13 @@ func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 
 // Decoder decodes txns, requests and results as DecodeTxn, DecodeTxnFrom,
 // DecodeRequest and DecodeResult do, for a caller that decodes a long
-// stream of them: a connection, the txns of an ensemble, a txn log. It remembers
-// the paths it decoded lately and hands out the same string again when the
-// same bytes come back, instead of a new copy, because a stream names the
-// same few nodes over and over. A string is immutable, so a shared one is
-// indistinguishable from a copy: the values a Decoder returns are exactly
-// those of the package's functions, and still share no memory with the
-// input.
+// stream of them: a connection, the txns of an ensemble, a txn log. It
+// remembers the paths it decoded lately and hands out the same string again
+// when the same bytes come back, instead of a new copy, because a stream
+// names the same few nodes over and over. A string is immutable, so a shared
+// one is indistinguishable from a copy: the values a Decoder returns are
+// exactly those of the package's functions, and still share no memory with
+// the input.
 //
 // The zero value is ready to use, and a nil *Decoder remembers nothing. A
 // Decoder is not safe for concurrent use.

@@ -67,7 +67,7 @@ type TxnShare struct {
 // DecodePacketInto is the package's DecodePacketInto, except that the packet's txn may be one
 // remembered from the same bytes, shared with the server that sent it and the others that
 // received it (see TxnShare): the caller must treat it as immutable, as every holder of a
-// logged or sent txn must.
+// logged or sent txn must. A path it decodes may be a string decoded before (tree.Decoder).
 func (s *TxnShare) DecodePacketInto(p *Packet, b []byte) error {
 	return decodePacketInto(p, b, s)
 }
