@@ -109,7 +109,14 @@ func DigestID(userPassword string) ID {
 // scheme, as PrepRequestProcessor.fixupACL does: duplicates are dropped; an
 // empty list, an unknown scheme, an invalid id, or "auth" without any
 // authenticated digest identity is InvalidACL.
-func FixupACL(auth Auth, acl []ACL) ([]ACL, Code) {
+func FixupACL(auth Auth, acl []ACL) ([]ACL, Code) { return fixupACL(auth, acl, nil) }
+
+// fixupACL is FixupACL, except that it returns prev itself rather than a new
+// list when the result equals it: the Preparer passes the ACL of the txn it
+// prepared last, which the next txn may share because nobody writes to a
+// txn's ACL (Apply reads it, and a logged or sent txn is immutable), and
+// nearly every create sets the same list.
+func fixupACL(auth Auth, acl, prev []ACL) ([]ACL, Code) {
 	var buf [4]ACL // a list is rarely longer: unique stays on the stack
 	unique := buf[:0]
 	for _, a := range acl {
@@ -120,7 +127,8 @@ func FixupACL(auth Auth, acl []ACL) ([]ACL, Code) {
 	if len(unique) == 0 {
 		return nil, InvalidACL
 	}
-	out := make([]ACL, 0, len(unique))
+	var outBuf [4]ACL // out too, until it is copied or found equal to prev
+	out := outBuf[:0]
 	for _, a := range unique {
 		switch {
 		case a.ID == AnyoneID:
@@ -145,7 +153,10 @@ func FixupACL(auth Auth, acl []ACL) ([]ACL, Code) {
 			return nil, InvalidACL
 		}
 	}
-	return out, OK
+	if prev != nil && slices.Equal(out, prev) {
+		return prev, OK
+	}
+	return slices.Clone(out), OK
 }
 
 // validDigestID is DigestAuthenticationProvider.isValid: the id splits on

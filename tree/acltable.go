@@ -18,6 +18,10 @@ type aclTable struct {
 	entries []aclEntry
 	byKey   map[string]aclRef
 	free    []aclRef
+	// last is the ref intern returned last, which it tries first: nearly every node of a
+	// tree has the same ACL, and comparing the lists costs less than building and hashing a
+	// key. It may name a freed entry or none (a table decoded from a snapshot): intern checks.
+	last aclRef
 }
 
 type aclEntry struct {
@@ -49,10 +53,18 @@ func appendACLKey(b []byte, acl []ACL) []byte {
 // intern returns the ref of acl, adding one reference. The key is built on the stack: a list
 // already interned (nearly every create's) costs no allocation.
 func (t *aclTable) intern(acl []ACL) aclRef {
+	if int(t.last) < len(t.entries) {
+		// Equal lists have equal keys, so this is the ref the key would find.
+		if e := &t.entries[t.last]; e.refs > 0 && slices.Equal(e.acl, acl) {
+			e.refs++
+			return t.last
+		}
+	}
 	var buf [64]byte
 	kb := appendACLKey(buf[:0], acl)
 	if ref, ok := t.byKey[string(kb)]; ok {
 		t.entries[ref].refs++
+		t.last = ref
 		return ref
 	}
 	key := string(kb)
@@ -67,6 +79,7 @@ func (t *aclTable) intern(acl []ACL) aclRef {
 		t.entries = append(t.entries, entry)
 	}
 	t.byKey[key] = ref
+	t.last = ref
 	return ref
 }
 

@@ -30,9 +30,10 @@ func (t *Tree) Apply(x *Txn) Applied {
 		return Applied{Skipped: true, Result: Result{Type: x.Type}}
 	}
 	t.changes = t.changes[:0]
-	res := t.applyOne(x, x)
+	var out Applied
+	t.applyOne(x, x, &out.Result)
 	t.lastZxid = x.Zxid
-	out := Applied{Result: res, Changes: t.changes}
+	out.Changes = t.changes
 	if x.Digest != 0 && x.Digest != t.digest {
 		out.DigestErr = fmt.Errorf("%w at zxid %s: leader expected %#016x, replica has %#016x",
 			ErrDigestMismatch, x.Zxid, x.Digest, t.digest)
@@ -41,26 +42,29 @@ func (t *Tree) Apply(x *Txn) Applied {
 }
 
 // applyOne applies x with the header fields of hdr (a multi's sub-txns share
-// their parent's header).
-func (t *Tree) applyOne(x, hdr *Txn) Result {
-	res := Result{Type: x.Type, Path: x.Path}
+// their parent's header) and writes its result into *res, which must be
+// zero: in place, because a Result is a large struct and every replica
+// applies every txn.
+func (t *Tree) applyOne(x, hdr *Txn, res *Result) {
+	res.Type, res.Path = x.Type, x.Path
+	var n *znode
 	switch x.Type {
 	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL:
-		res.Err = t.createNode(x.Path, x.Data, x.ACL, x.EphemeralOwner, x.ParentCversion, hdr.Zxid, hdr.Time)
+		n, res.Err = t.createNode(x.Path, x.Data, x.ACL, x.EphemeralOwner, x.ParentCversion, hdr.Zxid, hdr.Time)
 		if res.Err == OK && x.Type != OpCreate {
-			res.Stat, res.HasStat = t.Stat(x.Path)
+			res.Stat, res.HasStat = n.stat(t.opts.ExtendedTypes), true
 		}
 	case OpDelete, OpDeleteContainer:
 		res.Err = t.deleteNode(x.Path, hdr.Zxid)
 	case OpSetData:
-		res.Err = t.setData(x.Path, x.Data, x.Version, hdr.Zxid, hdr.Time)
+		n, res.Err = t.setData(x.Path, x.Data, x.Version, hdr.Zxid, hdr.Time)
 		if res.Err == OK {
-			res.Stat, res.HasStat = t.Stat(x.Path)
+			res.Stat, res.HasStat = n.stat(t.opts.ExtendedTypes), true
 		}
 	case OpSetACL:
-		res.Err = t.setACL(x.Path, x.ACL, x.Version)
+		n, res.Err = t.setACL(x.Path, x.ACL, x.Version)
 		if res.Err == OK {
-			res.Stat, res.HasStat = t.Stat(x.Path)
+			res.Stat, res.HasStat = n.stat(t.opts.ExtendedTypes), true
 		}
 	case OpCheck:
 		// A check has no effect; it exists to fail a multi.
@@ -86,7 +90,6 @@ func (t *Tree) applyOne(x, hdr *Txn) Result {
 		res.Err = MarshallingError
 		res.Path = ""
 	}
-	return res
 }
 
 // applyMulti applies the sub-txns of a multi in order. A multi that the
@@ -104,7 +107,7 @@ func (t *Tree) applyMulti(x, hdr *Txn) []Result {
 	}
 	if !failed {
 		for i := range x.Ops {
-			results[i] = t.applyOne(&x.Ops[i], hdr)
+			t.applyOne(&x.Ops[i], hdr, &results[i])
 		}
 		return results
 	}
@@ -124,14 +127,14 @@ func (t *Tree) applyMulti(x, hdr *Txn) []Result {
 	return results
 }
 
-// createNode adds a node (DataTree.createNode). The parent's counter takes
-// the txn's value only if that is larger, which keeps a replay from moving
-// it back.
-func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, parentCversion int32, zxid Zxid, time int64) Code {
+// createNode adds a node (DataTree.createNode) and returns it. The parent's
+// counter takes the txn's value only if that is larger, which keeps a replay
+// from moving it back.
+func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, parentCversion int32, zxid Zxid, time int64) (*znode, Code) {
 	parentPath := ParentPath(path)
 	parent, ok := t.nodes[parentPath]
 	if !ok || path == RootPath {
-		return NoNode
+		return nil, NoNode
 	}
 	bumpParent := func(p *znode) {
 		if parentCversion > p.cversion {
@@ -143,7 +146,7 @@ func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, pare
 		// ZooKeeper adjusts the parent when a replayed create finds its node
 		// (DataTree.processTxn after NodeExists).
 		t.updateNode(parentPath, parent, false, bumpParent)
-		return NodeExists
+		return nil, NodeExists
 	}
 	t.updateNode(parentPath, parent, false, bumpParent)
 	t.addChild(parent, path)
@@ -161,7 +164,7 @@ func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, pare
 	t.digest += t.nodeTerm(path, n)
 	t.index(path, owner, true)
 	t.changes = append(t.changes, Change{Type: EventNodeCreated, Path: path})
-	return OK
+	return n, OK
 }
 
 // deleteNode removes a node (DataTree.deleteNode). The parent's pzxid moves
@@ -201,11 +204,11 @@ func (t *Tree) deleteNode(path string, zxid Zxid) Code {
 }
 
 // setData replaces a node's data (DataTree.setData): new mtime, mzxid and
-// the version the txn carries.
-func (t *Tree) setData(path string, data []byte, version int32, zxid Zxid, time int64) Code {
+// the version the txn carries. It returns the node.
+func (t *Tree) setData(path string, data []byte, version int32, zxid Zxid, time int64) (*znode, Code) {
 	n, ok := t.nodes[path]
 	if !ok {
-		return NoNode
+		return nil, NoNode
 	}
 	t.updateNode(path, n, true, func(n *znode) {
 		n.data = data
@@ -214,15 +217,16 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid Zxid, time 
 		n.version = version
 	})
 	t.changes = append(t.changes, Change{Type: EventNodeDataChanged, Path: path})
-	return OK
+	return n, OK
 }
 
 // setACL replaces a node's ACL and sets aversion (DataTree.setACL). It
-// changes neither mzxid nor mtime and fires no watch (zookeeper.md A4).
-func (t *Tree) setACL(path string, acl []ACL, version int32) Code {
+// changes neither mzxid nor mtime and fires no watch (zookeeper.md A4). It
+// returns the node.
+func (t *Tree) setACL(path string, acl []ACL, version int32) (*znode, Code) {
 	n, ok := t.nodes[path]
 	if !ok {
-		return NoNode
+		return nil, NoNode
 	}
 	old := n.acl
 	ref := t.acls.intern(acl)
@@ -231,7 +235,7 @@ func (t *Tree) setACL(path string, acl []ACL, version int32) Code {
 		n.aversion = version
 	})
 	t.acls.release(old)
-	return OK
+	return n, OK
 }
 
 func (t *Tree) createSession(id SessionID, timeout int32) {

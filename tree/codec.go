@@ -86,7 +86,8 @@ import (
 // lying length costs nothing: a decoder allocates in proportion to its input.
 // Decoded strings and byte slices are copies; the caller may reuse its
 // buffer. Strings that recur in every ACL ("world", "anyone", the scheme
-// names) are not allocated at all.
+// names) are not allocated at all, and a [Decoder] hands out again the paths
+// it decoded lately: to a reader, a shared immutable string is a copy.
 
 // The field bits of a txn.
 const (
@@ -284,7 +285,77 @@ func appendTxn(b []byte, x *Txn) []byte {
 // bytes after the txn are an error. See [DecodeTxnFrom] for a txn embedded
 // in a larger frame.
 func DecodeTxn(b []byte) (*Txn, error) {
-	x, rest, err := DecodeTxnFrom(b)
+	var dec *Decoder
+	return dec.DecodeTxn(b)
+}
+
+// DecodeTxnFrom decodes the txn at the start of b and returns it with the
+// bytes after it.
+func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
+	var dec *Decoder
+	return dec.DecodeTxnFrom(b)
+}
+
+// Decoder decodes txns, requests and results as DecodeTxn, DecodeTxnFrom,
+// DecodeRequest and DecodeResult do, for a caller that decodes a long
+// stream of them: a connection, the txns of an ensemble, a txn log. It
+// remembers the paths it decoded lately and hands out the same string again
+// when the same bytes come back, instead of a new copy, because a stream
+// names the same few nodes over and over. A string is immutable, so a shared
+// one is indistinguishable from a copy: the values a Decoder returns are
+// exactly those of the package's functions, and still share no memory with
+// the input.
+//
+// The zero value is ready to use, and a nil *Decoder remembers nothing. A
+// Decoder is not safe for concurrent use.
+type Decoder struct {
+	// paths holds the path decoded last whose bytes hash to each slot
+	// (pathSlot): a bounded cache that needs no eviction, where a collision
+	// costs one allocation and never a wrong string, since a hit compares
+	// the bytes.
+	// Invariant: every non-empty paths[i] has pathSlot(paths[i]) == i.
+	paths [1 << decoderPathBits]string
+}
+
+// decoderPathBits sizes a Decoder's path cache: 256 slots (4 KB), a few
+// times the nodes a simulated workload keeps naming.
+const decoderPathBits = 8
+
+// pathSlot hashes a path to a slot of Decoder.paths: eight bytes at a time
+// into a multiplicative hash, whose top bits are the slot.
+func pathSlot[T ~string | ~[]byte](p T) int {
+	h := uint64(len(p))
+	for len(p) >= 8 {
+		h = (h ^ (uint64(p[0]) | uint64(p[1])<<8 | uint64(p[2])<<16 | uint64(p[3])<<24 |
+			uint64(p[4])<<32 | uint64(p[5])<<40 | uint64(p[6])<<48 | uint64(p[7])<<56)) * hashPrime1
+		p = p[8:]
+	}
+	var tail uint64
+	for i := range len(p) {
+		tail |= uint64(p[i]) << (8 * i)
+	}
+	h = (h ^ tail) * hashPrime1
+	return int(h >> (64 - decoderPathBits))
+}
+
+// path returns p as a string: the one in p's slot if it holds these bytes,
+// else a new one that takes the slot. A nil Decoder always copies.
+func (dec *Decoder) path(p []byte) string {
+	if dec == nil {
+		return string(p)
+	}
+	slot := &dec.paths[pathSlot(p)]
+	if *slot == string(p) { // compares without converting
+		return *slot
+	}
+	s := string(p)
+	*slot = s
+	return s
+}
+
+// DecodeTxn is the package's DecodeTxn, with the paths remembered.
+func (dec *Decoder) DecodeTxn(b []byte) (*Txn, error) {
+	x, rest, err := dec.DecodeTxnFrom(b)
 	if err != nil {
 		return nil, err
 	}
@@ -294,10 +365,10 @@ func DecodeTxn(b []byte) (*Txn, error) {
 	return x, nil
 }
 
-// DecodeTxnFrom decodes the txn at the start of b and returns it with the
-// bytes after it.
-func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
-	d := codecDecoder{b: b, kind: "txn", op: -1}
+// DecodeTxnFrom is the package's DecodeTxnFrom, with the paths remembered.
+func (dec *Decoder) DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
+	var d codecDecoder // not a composite literal: see codecDecoder
+	d.b, d.kind, d.op, d.dec = b, "txn", -1, dec
 	x := new(Txn)
 	d.txn(x, false)
 	if d.err != nil {
@@ -425,13 +496,27 @@ func appendRequest(b []byte, r *Request) []byte {
 // DecodeRequest decodes the request at the start of b and returns it with
 // the bytes after it, so that a request can be embedded in a larger frame.
 func DecodeRequest(b []byte) (Request, []byte, error) {
-	d := codecDecoder{b: b, kind: "request", op: -1}
 	var r Request
-	d.request(&r, false)
-	if d.err != nil {
-		return Request{}, nil, d.err
+	var dec *Decoder
+	rest, err := dec.DecodeRequestInto(&r, b)
+	if err != nil {
+		return Request{}, nil, err
 	}
-	return r, d.b, nil
+	return r, rest, nil
+}
+
+// DecodeRequestInto is DecodeRequest into a request the caller owns,
+// sparing the copy of the struct, with the paths remembered. It overwrites
+// all of *r; on error *r holds a partial decode.
+func (dec *Decoder) DecodeRequestInto(r *Request, b []byte) ([]byte, error) {
+	var d codecDecoder // not a composite literal: see codecDecoder
+	d.b, d.kind, d.op, d.dec = b, "request", -1, dec
+	*r = Request{}
+	d.request(r, false)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.b, nil
 }
 
 // AppendResult appends the encoding of r to b and returns the extended
@@ -511,13 +596,27 @@ func appendResult(b []byte, r *Result) []byte {
 // DecodeResult decodes the result at the start of b and returns it with the
 // bytes after it.
 func DecodeResult(b []byte) (Result, []byte, error) {
-	d := codecDecoder{b: b, kind: "result", op: -1}
 	var r Result
-	d.result(&r, false)
-	if d.err != nil {
-		return Result{}, nil, d.err
+	var dec *Decoder
+	rest, err := dec.DecodeResultInto(&r, b)
+	if err != nil {
+		return Result{}, nil, err
 	}
-	return r, d.b, nil
+	return r, rest, nil
+}
+
+// DecodeResultInto is DecodeResult into a result the caller owns, sparing
+// the copy of the struct, with the paths remembered. It overwrites all of
+// *r; on error *r holds a partial decode.
+func (dec *Decoder) DecodeResultInto(r *Result, b []byte) ([]byte, error) {
+	var d codecDecoder // not a composite literal: see codecDecoder
+	d.b, d.kind, d.op, d.dec = b, "result", -1, dec
+	*r = Result{}
+	d.result(r, false)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.b, nil
 }
 
 // AppendAuth appends the encoding of a to b and returns the extended buffer.
@@ -643,11 +742,17 @@ func codecAppendStat(b []byte, s *Stat) []byte {
 // the rest of the input, so every later read fails quietly and returns a
 // zero value, and the decode functions need to check for an error only
 // before they allocate or loop, and at the end.
+//
+// The hot decode functions declare one and set its fields rather than
+// write a composite literal, which the compiler builds in a temporary and
+// copies, the copy's wide loads stalling on the narrow stores that just
+// wrote the temporary: a measurable part of decoding a small message.
 type codecDecoder struct {
 	b    []byte // the input not read yet
 	err  error
 	kind string // the value being decoded, for messages: "txn", "request", ...
 	op   int    // the multi op being decoded, or -1, for messages
+	dec  *Decoder
 }
 
 // fail records the first error, naming the value and field.
@@ -767,13 +872,15 @@ func (d *codecDecoder) raw(field string) []byte {
 
 func (d *codecDecoder) str(field string) string { return string(d.raw(field)) }
 
-// nonemptyString reads a string field whose mask bit is set.
+// nonemptyString reads a path field whose mask bit is set, through the
+// Decoder's path cache.
 func (d *codecDecoder) nonemptyString(field string) string {
 	p := d.raw(field)
 	if len(p) == 0 {
 		d.fail(field, "present but empty")
+		return ""
 	}
-	return string(p)
+	return d.dec.path(p)
 }
 
 // internedString reads a scheme or id of an ACL or an identity, returning

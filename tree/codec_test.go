@@ -325,7 +325,28 @@ func codecCheckTxn(t codecTB, x *Txn) {
 	if _, err := DecodeTxn(append(bytes.Clone(enc), 0)); !errors.Is(err, ErrBadEncoding) {
 		t.Fatalf("%s: a trailing byte is accepted: %v", x, err)
 	}
+	// A Decoder gives the same value, the first time and when it remembers the paths.
+	var dec Decoder
+	for range 2 {
+		buf := bytes.Clone(enc)
+		got, err := dec.DecodeTxn(buf)
+		codecScribble(buf)
+		if err != nil || !reflect.DeepEqual(got, x) {
+			t.Fatalf("Decoder: %v\n got %#v\nwant %#v", err, got, x)
+		}
+	}
 }
+
+// codecDirtyRequest and codecDirtyResult fill every field, for the Into
+// decoders to overwrite.
+var (
+	codecDirtyRequest = Request{Type: OpCheck, Path: "/dirty", Data: []byte{}, ACL: []ACL{}, Mode: 3, TTL: 4,
+		Version: 5, Watch: true, Timeout: 6, WatchMode: 1, WatcherType: 1, Ops: []Request{}, RelativeZxid: 7,
+		DataWatches: []string{}, ExistWatches: []string{}, ChildWatches: []string{}, PersistentWatches: []string{},
+		PersistentRecursiveWatches: []string{}}
+	codecDirtyResult = Result{Type: OpCheck, Err: NoNode, Path: "/dirty", Stat: codecStat, HasStat: true,
+		Data: []byte{}, Children: []string{}, ACL: []ACL{}, Paths: []string{}, Count: 3, Multi: []Result{}}
+)
 
 func codecCheckRequest(t codecTB, r *Request) {
 	t.Helper()
@@ -347,6 +368,20 @@ func codecCheckRequest(t codecTB, r *Request) {
 	}
 	if again := AppendRequest(nil, &got); !bytes.Equal(again, enc) {
 		t.Fatalf("%s: re-encoding differs:\n% x\n% x", r, again, enc)
+	}
+	// A Decoder overwrites all of its target, the first time and when it remembers the paths.
+	var dec Decoder
+	for range 2 {
+		buf := append(bytes.Clone(enc), "rest"...)
+		into := codecDirtyRequest
+		rest, err := dec.DecodeRequestInto(&into, buf)
+		if err != nil || string(rest) != "rest" {
+			t.Fatalf("%s: DecodeRequestInto: %v, rest %q", r, err, rest)
+		}
+		codecScribble(buf)
+		if !reflect.DeepEqual(&into, r) {
+			t.Fatalf("DecodeRequestInto:\n got %#v\nwant %#v", into, *r)
+		}
 	}
 }
 
@@ -370,6 +405,19 @@ func codecCheckResult(t codecTB, r *Result) {
 	}
 	if again := AppendResult(nil, &got); !bytes.Equal(again, enc) {
 		t.Fatalf("%s: re-encoding differs:\n% x\n% x", r, again, enc)
+	}
+	var dec Decoder
+	for range 2 {
+		buf := append(bytes.Clone(enc), "rest"...)
+		into := codecDirtyResult
+		rest, err := dec.DecodeResultInto(&into, buf)
+		if err != nil || string(rest) != "rest" {
+			t.Fatalf("%s: DecodeResultInto: %v, rest %q", r, err, rest)
+		}
+		codecScribble(buf)
+		if !reflect.DeepEqual(&into, r) {
+			t.Fatalf("DecodeResultInto:\n got %#v\nwant %#v", into, *r)
+		}
 	}
 }
 
@@ -566,7 +614,7 @@ func TestCodecRejectsHostileInput(t *testing.T) {
 // TestCodecAllocations pins the allocations of the hot path: decoding a
 // setData txn allocates the txn, its path and a copy of its data; a getData
 // request its path; a getData reply its data; encoding into a buffer with
-// room allocates nothing.
+// room allocates nothing. A Decoder spares the paths it remembers.
 func TestCodecAllocations(t *testing.T) {
 	x := codecSetData()
 	enc := AppendTxn(nil, &x)
@@ -575,6 +623,8 @@ func TestCodecAllocations(t *testing.T) {
 	encReq := AppendRequest(nil, &req)
 	res := Result{Type: OpGetData, Data: x.Data, Stat: codecStat, HasStat: true}
 	encRes := AppendResult(nil, &res)
+	var dec Decoder
+	var intoReq Request
 	for _, tc := range []struct {
 		name string
 		max  float64
@@ -589,6 +639,9 @@ func TestCodecAllocations(t *testing.T) {
 		{"DecodeACL", 2, func() { // the []ACL and the request; world:anyone is interned
 			_, _, _ = DecodeRequest(AppendRequest(buf[:0], &Request{Type: OpCreate, ACL: OpenACLUnsafe}))
 		}},
+		// A Decoder that saw the path before (AllocsPerRun's warm-up run) does not copy it again.
+		{"Decoder.DecodeTxn", 2, func() { _, _ = dec.DecodeTxn(enc) }},
+		{"Decoder.DecodeRequestInto", 0, func() { _, _ = dec.DecodeRequestInto(&intoReq, encReq) }},
 	} {
 		if got := testing.AllocsPerRun(100, tc.f); got > tc.max {
 			t.Errorf("%s: %v allocations, want at most %v", tc.name, got, tc.max)
@@ -782,4 +835,29 @@ func codecGenResult(t *rapid.T, sub bool) Result {
 
 func codecGenAuth(t *rapid.T) Auth {
 	return Auth(codecGenSlice(t, "auth", codecGenID))
+}
+
+// Paths that share a slot of a Decoder's cache take it in turn and are each
+// decoded right; the cache holds what a hit compares with, never a guess.
+func TestDecoderPathCollisions(t *testing.T) {
+	first := "/a"
+	var same []string
+	for i := 0; len(same) < 3; i++ {
+		if p := fmt.Sprintf("/n%d", i); pathSlot(p) == pathSlot(first) {
+			same = append(same, p)
+		}
+	}
+	var dec Decoder
+	for range 3 {
+		for _, p := range append([]string{first}, same...) {
+			enc := AppendRequest(nil, &Request{Type: OpGetData, Path: p})
+			var r Request
+			if _, err := dec.DecodeRequestInto(&r, enc); err != nil || r.Path != p {
+				t.Fatalf("decoded %q (%v), want %q", r.Path, err, p)
+			}
+			if got := dec.paths[pathSlot(p)]; got != p {
+				t.Fatalf("slot %d holds %q after decoding %q", pathSlot(p), got, p)
+			}
+		}
+	}
 }

@@ -36,6 +36,12 @@ type Preparer struct {
 	undo      []undoEntry
 	recording bool
 
+	// lastACL is the ACL of the last txn prepared with one, for the next to share when equal
+	// (fixupACL).
+	// Invariant: nil or a list fixupACL made for a txn (which may have failed since), never
+	// written to.
+	lastACL []ACL
+
 	// CheckSession, when set, replaces the check that a request's session is
 	// live (SessionTracker.checkSession), so that a server can add its own
 	// rules, such as SessionMoved. It returns OK or the code to fail with.
@@ -116,9 +122,13 @@ func (p *Preparer) Reset() {
 	p.digest = p.tree.digest
 }
 
-// lookup returns the view of path: its newest pending record, or a record
-// built from the tree; nil when the path does not exist in the view.
-func (p *Preparer) lookup(path string) *record {
+// lookup returns the view of path: its newest pending record, or scratch
+// filled from the tree when no txn pending changes path; nil when the path
+// does not exist in the view. A record built from the tree is only read,
+// duplicated or replaced (put's prev), never stored, so it lives in the
+// caller's frame (scratch) rather than on the heap: most requests look up a
+// node or two that no pending txn touches.
+func (p *Preparer) lookup(path string, scratch *record) *record {
 	if r, ok := p.pending[path]; ok {
 		if !r.exists {
 			return nil
@@ -129,9 +139,18 @@ func (p *Preparer) lookup(path string) *record {
 	if !ok {
 		return nil
 	}
-	r := &record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(len(n.children))}
-	r.node.children = nil
-	return r
+	*scratch = record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(len(n.children))}
+	scratch.node.children = nil
+	return scratch
+}
+
+// exists reports whether path exists in the view (lookup's result is not nil).
+func (p *Preparer) exists(path string) bool {
+	if r, ok := p.pending[path]; ok {
+		return r.exists
+	}
+	_, ok := p.tree.nodes[path]
+	return ok
 }
 
 // sessionLive reports whether a session exists in the view.
@@ -153,20 +172,66 @@ func (p *Preparer) checkSession(s SessionID) Code {
 	return SessionExpired
 }
 
-// term is a record's contribution to the digest.
-func (r *record) term() uint64 {
-	if r == nil || !r.exists {
+// present reports whether r is a record of a node that exists.
+func (r *record) present() bool { return r != nil && r.exists }
+
+// aclHash is the hash of the record's ACL as aclTable hashes it, its key
+// built on the stack.
+func (r *record) aclHash() uint64 {
+	var buf [64]byte
+	return hashBytes(seedACL, appendACLKey(buf[:0], r.acl))
+}
+
+// termDelta is what replacing prev by r adds to the digest: r's term (a
+// node's dataTerm plus metaTerm, nothing for a deleted path) minus prev's,
+// where prev is nil or a record of r's path. It hashes the path once, and
+// data or an ACL the two records share (a duplicated parent keeps both) not
+// at all where the terms cancel or repeat.
+func termDelta(prev, r *record) uint64 {
+	if !r.present() && !prev.present() {
 		return 0
 	}
 	ph := hashString(seedPath, r.path)
-	var buf [64]byte // the ACL's key, hashed as aclTable hashes it, without allocating
-	return dataTerm(ph, r.node.data) + metaTerm(ph, &r.node, hashBytes(seedACL, appendACLKey(buf[:0], r.acl)))
+	var d, rACL uint64
+	both := r.present() && prev.present()
+	if !both || !sameBytes(r.node.data, prev.node.data) {
+		if r.present() {
+			d += dataTerm(ph, r.node.data)
+		}
+		if prev.present() {
+			d -= dataTerm(ph, prev.node.data)
+		}
+	}
+	if r.present() {
+		rACL = r.aclHash()
+		d += metaTerm(ph, &r.node, rACL)
+	}
+	if prev.present() {
+		prevACL := rACL
+		if !both || !sameACLs(r.acl, prev.acl) {
+			prevACL = prev.aclHash()
+		}
+		d -= metaTerm(ph, &prev.node, prevACL)
+	}
+	return d
+}
+
+// sameBytes reports whether a and b are the same slice (or both empty), so
+// equal without looking at the bytes.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// sameACLs is sameBytes for ACL lists.
+func sameACLs(a, b []ACL) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // put makes r the newest record of its path, moving the expected digest
-// from the term of prev (the view before) to r's.
+// from the term of prev (the view before: nil, or a record of the same
+// path) to r's.
 func (p *Preparer) put(prev, r *record) {
-	p.digest += r.term() - prev.term()
+	p.digest += termDelta(prev, r)
 	if p.recording {
 		p.undo = append(p.undo, undoEntry{path: r.path, prev: p.pending[r.path]})
 	}
@@ -202,11 +267,11 @@ func (p *Preparer) Prepare(hdr Header, req *Request, auth Auth) *Txn {
 	switch req.Type {
 	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpSetACL, OpCheck:
 		if code := p.prepOp(x, req, hdr, auth); code != OK {
-			x = errorTxn(hdr, code)
+			*x = errorTxn(hdr, code)
 		}
 	case OpDeleteContainer:
 		if code := p.prepDeleteContainer(x, req.Path, hdr); code != OK {
-			x = errorTxn(hdr, code)
+			*x = errorTxn(hdr, code)
 		}
 	case OpMulti:
 		p.prepMulti(x, req, hdr, auth)
@@ -226,8 +291,11 @@ func (p *Preparer) Prepare(hdr Header, req *Request, auth Auth) *Txn {
 	return x
 }
 
-func errorTxn(hdr Header, code Code) *Txn {
-	return &Txn{Header: hdr, Type: OpError, Err: code}
+// errorTxn is the txn of a request that failed with code. The callers write
+// it over the txn they were preparing, which nothing else holds yet, rather
+// than allocate a second one.
+func errorTxn(hdr Header, code Code) Txn {
+	return Txn{Header: hdr, Type: OpError, Err: code}
 }
 
 // prepMulti prepares each op in order against the view as the earlier ops
@@ -241,7 +309,7 @@ func (p *Preparer) prepMulti(x *Txn, req *Request, hdr Header, auth Auth) {
 		case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck:
 		default:
 			// ZooKeeper cannot decode such a multi: the whole request fails.
-			*x = *errorTxn(hdr, MarshallingError)
+			*x = errorTxn(hdr, MarshallingError)
 			return
 		}
 	}
@@ -359,12 +427,13 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if code := p.checkSession(hdr.Session); code != OK {
 		return code
 	}
-	acl, code := FixupACL(auth, req.ACL)
+	acl, code := fixupACL(auth, req.ACL, p.lastACL)
 	if code != OK {
 		return code
 	}
 	// A sequential prefix may end in '/': "/q/" names parent "/q".
-	parent := p.lookup(ParentPath(req.Path))
+	var parentBuf record
+	parent := p.lookup(ParentPath(req.Path), &parentBuf)
 	if parent == nil {
 		return NoNode
 	}
@@ -375,7 +444,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if mode.IsSequential() {
 		path = SequentialName(path, parent.node.cversion)
 	}
-	if p.lookup(path) != nil {
+	if p.exists(path) {
 		return NodeExists
 	}
 	if p.tree.kind(parent.node.ephemeralOwner) == kindNormal {
@@ -395,6 +464,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	x.Path = path
 	x.Data = data
 	x.ACL = acl
+	p.lastACL = acl
 	x.EphemeralOwner = owner
 	x.ParentCversion = parent.node.cversion + 1
 
@@ -421,14 +491,15 @@ func (p *Preparer) prepDelete(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if IsSpecialPath(req.Path) {
 		return BadArguments
 	}
-	parent := p.lookup(ParentPath(req.Path))
+	var parentBuf, nodeBuf record
+	parent := p.lookup(ParentPath(req.Path), &parentBuf)
 	if parent == nil {
 		return NoNode
 	}
 	if code := p.checkACL(parent.acl, PermDelete, auth); code != OK {
 		return code
 	}
-	node := p.lookup(req.Path)
+	node := p.lookup(req.Path, &nodeBuf)
 	if node == nil {
 		return NoNode
 	}
@@ -460,7 +531,8 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 	if ValidatePath(path) != nil || IsSpecialPath(path) {
 		return BadArguments
 	}
-	node := p.lookup(path)
+	var parentBuf, nodeBuf record
+	node := p.lookup(path, &nodeBuf)
 	if node == nil {
 		return NoNode
 	}
@@ -470,7 +542,7 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 	if p.tree.kind(node.node.ephemeralOwner) == kindNormal {
 		return BadVersion
 	}
-	parent := p.lookup(ParentPath(path))
+	parent := p.lookup(ParentPath(path), &parentBuf)
 	if parent == nil {
 		return NoNode
 	}
@@ -481,15 +553,16 @@ func (p *Preparer) prepDeleteContainer(x *Txn, path string, hdr Header) Code {
 
 // checkedNode runs the checks setData and check share, in ZooKeeper's
 // order: path syntax, session, NoNode, the permission perm, then the data
-// version. It returns the node's record and its next version.
-func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm) (*record, int32, Code) {
+// version. It returns the node's record (scratch when it comes from the
+// tree, see lookup) and its next version.
+func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm, scratch *record) (*record, int32, Code) {
 	if ValidatePath(req.Path) != nil {
 		return nil, 0, BadArguments
 	}
 	if code := p.checkSession(hdr.Session); code != OK {
 		return nil, 0, code
 	}
-	node := p.lookup(req.Path)
+	node := p.lookup(req.Path, scratch)
 	if node == nil {
 		return nil, 0, NoNode
 	}
@@ -501,7 +574,8 @@ func (p *Preparer) checkedNode(req *Request, hdr Header, auth Auth, perm Perm) (
 }
 
 func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code {
-	node, version, code := p.checkedNode(req, hdr, auth, PermWrite)
+	var nodeBuf record
+	node, version, code := p.checkedNode(req, hdr, auth, PermWrite, &nodeBuf)
 	if code != OK {
 		return code
 	}
@@ -528,11 +602,12 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	if code := p.checkSession(hdr.Session); code != OK {
 		return code
 	}
-	acl, code := FixupACL(auth, req.ACL)
+	acl, code := fixupACL(auth, req.ACL, p.lastACL)
 	if code != OK {
 		return code
 	}
-	node := p.lookup(req.Path)
+	var nodeBuf record
+	node := p.lookup(req.Path, &nodeBuf)
 	if node == nil {
 		return NoNode
 	}
@@ -545,6 +620,7 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	}
 	x.Path = req.Path
 	x.ACL = acl
+	p.lastACL = acl
 	x.Version = version
 	dup := node.duplicate(hdr.Zxid)
 	dup.node.aversion = version
@@ -554,7 +630,8 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 }
 
 func (p *Preparer) prepCheck(x *Txn, req *Request, hdr Header, auth Auth) Code {
-	_, version, code := p.checkedNode(req, hdr, auth, PermRead)
+	var nodeBuf record
+	_, version, code := p.checkedNode(req, hdr, auth, PermRead, &nodeBuf)
 	if code != OK {
 		return code
 	}
@@ -584,13 +661,14 @@ func (p *Preparer) prepCloseSession(x *Txn, hdr Header) {
 		}
 	}
 	x.Paths = sortedKeys(es)
+	var parentBuf, nodeBuf record
 	for _, path := range x.Paths {
-		if parent := p.lookup(ParentPath(path)); parent != nil {
+		if parent := p.lookup(ParentPath(path), &parentBuf); parent != nil {
 			dup := parent.duplicate(hdr.Zxid)
 			dup.node.pzxid = hdr.Zxid
 			p.put(parent, dup)
 		}
-		p.put(p.lookup(path), &record{zxid: hdr.Zxid, path: path})
+		p.put(p.lookup(path, &nodeBuf), &record{zxid: hdr.Zxid, path: path})
 	}
 	if old, ok := p.currentSessionTimeout(hdr.Session); ok {
 		p.digest -= sessionTerm(hdr.Session, old)

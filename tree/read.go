@@ -18,12 +18,16 @@ import (
 // return none.
 func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Result, []WatchEvent) {
 	res := Result{Type: req.Type}
+	// node is the node req.Path names, looked up once for the ops with a path; nil when
+	// there is none. Nothing below changes the tree, so it stays the node at that path.
+	var node *znode
 	switch req.Type {
 	case OpExists, OpGetData, OpGetChildren, OpGetChildren2, OpGetACL,
 		OpGetAllChildrenNumber, OpAddWatch, OpRemoveWatches, OpCheckWatches, OpSync:
 		// Every node's path is valid, so a path that names a node needs no
 		// check; this keeps the check off the hot read path.
-		if _, exists := t.nodes[req.Path]; !exists && ValidatePath(req.Path) != nil {
+		node = t.nodes[req.Path]
+		if node == nil && ValidatePath(req.Path) != nil {
 			res.Err = BadArguments
 			return res, nil
 		}
@@ -33,14 +37,13 @@ func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Res
 		if req.Watch && w != nil {
 			w.AddData(req.Path, session)
 		}
-		n, ok := t.nodes[req.Path]
-		if !ok {
+		if node == nil {
 			res.Err = NoNode
 			break
 		}
-		res.Stat, res.HasStat = n.stat(t.opts.ExtendedTypes), true
+		res.Stat, res.HasStat = node.stat(t.opts.ExtendedTypes), true
 	case OpGetData:
-		n, code := t.readable(req.Path, PermRead, auth)
+		n, code := t.readable(node, PermRead, auth)
 		if code != OK {
 			res.Err = code
 			break
@@ -54,12 +57,12 @@ func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Res
 		}
 		res.Stat, res.HasStat = n.stat(t.opts.ExtendedTypes), true
 	case OpGetChildren, OpGetChildren2:
-		n, code := t.readable(req.Path, PermRead, auth)
+		n, code := t.readable(node, PermRead, auth)
 		if code != OK {
 			res.Err = code
 			break
 		}
-		res.Children, _ = t.Children(req.Path)
+		res.Children = t.children(n)
 		if req.Watch && w != nil {
 			w.AddChild(req.Path, session)
 		}
@@ -69,7 +72,7 @@ func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Res
 	case OpGetACL:
 		// READ or ADMIN lets a client read the ACL; without ADMIN the
 		// digest hashes are hidden (FinalRequestProcessor, case getACL).
-		n, code := t.readable(req.Path, PermRead|PermAdmin, auth)
+		n, code := t.readable(node, PermRead|PermAdmin, auth)
 		if code != OK {
 			res.Err = code
 			break
@@ -80,7 +83,7 @@ func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Res
 		}
 		res.Stat, res.HasStat = n.stat(t.opts.ExtendedTypes), true
 	case OpGetAllChildrenNumber:
-		if _, code := t.readable(req.Path, PermRead, auth); code != OK {
+		if _, code := t.readable(node, PermRead, auth); code != OK {
 			res.Err = code
 			break
 		}
@@ -138,10 +141,10 @@ func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Res
 	return res, nil
 }
 
-// readable finds a node and checks that auth holds one of perm's bits on it.
-func (t *Tree) readable(path string, perm Perm, auth Auth) (*znode, Code) {
-	n, ok := t.nodes[path]
-	if !ok {
+// readable checks that a node exists (n is not nil) and that auth holds one
+// of perm's bits on it.
+func (t *Tree) readable(n *znode, perm Perm, auth Auth) (*znode, Code) {
+	if n == nil {
 		return nil, NoNode
 	}
 	if !t.opts.SkipACL {

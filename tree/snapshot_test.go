@@ -665,7 +665,7 @@ func TestSnapshotPathOrder(t *testing.T) {
 		for i, name := range names {
 			path := JoinPath(parent, name)
 			zxid++
-			if code := tr.createNode(path, []byte(path), OpenACLUnsafe, 0, int32(i+1), zxid, int64(zxid)); code != OK {
+			if _, code := tr.createNode(path, []byte(path), OpenACLUnsafe, 0, int32(i+1), zxid, int64(zxid)); code != OK {
 				t.Fatalf("create %s: %s", path, code)
 			}
 			if depth > 0 && i%3 == 0 {

@@ -133,6 +133,11 @@ func (t *Tree) Children(path string) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
+	return t.children(n), true
+}
+
+// children is Children of the node n.
+func (t *Tree) children(n *znode) []string {
 	sorted, ok := t.listed[n]
 	if !ok {
 		sorted = make([]string, 0, len(n.children))
@@ -141,7 +146,7 @@ func (t *Tree) Children(path string) ([]string, bool) {
 		}
 		slices.Sort(sorted)
 		if len(sorted) > maxListed {
-			return sorted, true
+			return sorted
 		}
 		if t.listed == nil {
 			t.listed = make(map[*znode][]string)
@@ -150,7 +155,7 @@ func (t *Tree) Children(path string) ([]string, bool) {
 	}
 	names := make([]string, len(sorted)) // the caller's own copy, never nil
 	copy(names, sorted)
-	return names, true
+	return names
 }
 
 // listChild keeps parent's cached child list (listed) in step with adding (add) or removing the

@@ -123,12 +123,14 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 
 // ClientDecoder decodes client messages into a Request, a Reply and an Event it owns and
 // reuses, so that a connection decodes its stream of requests or replies without allocating a
-// message struct each time. What a message points to (paths, data, a result's lists) is still
-// freshly allocated and may be kept. The zero value is ready to use.
+// message struct each time. What a message points to (data, a result's lists) is still
+// freshly allocated and may be kept; a path may be a string the decoder returned before (a
+// tree.Decoder's, which is the same to any reader). The zero value is ready to use.
 type ClientDecoder struct {
 	request Request
 	reply   Reply
 	event   Event
+	tree    tree.Decoder
 }
 
 // Decode is DecodeClientMessage, except that a *Request, *Reply or *Event it returns is valid
@@ -136,7 +138,11 @@ type ClientDecoder struct {
 func (c *ClientDecoder) Decode(b []byte) (ClientMessage, error) { return decodeClientMessage(b, c) }
 
 func decodeClientMessage(b []byte, reuse *ClientDecoder) (ClientMessage, error) {
-	d := decoder{b: b, kind: "client message"}
+	var d decoder // not a composite literal: see decoder
+	d.b, d.kind = b, "client message"
+	if reuse != nil {
+		d.tree = &reuse.tree
+	}
 	var m ClientMessage
 	switch k := d.byte("kind"); k {
 	case kindRequest:
@@ -345,7 +351,11 @@ func DecodePacketInto(p *Packet, b []byte) error { return decodePacketInto(p, b,
 
 // decodePacketInto decodes a packet, its txn through share (nil: a fresh decoding).
 func decodePacketInto(p *Packet, b []byte, share *TxnShare) error {
-	d := decoder{b: b, kind: "packet"}
+	var d decoder // not a composite literal: see decoder
+	d.b, d.kind = b, "packet"
+	if share != nil {
+		d.tree = &share.dec
+	}
 	*p = Packet{}
 	p.Type = PacketType(d.byte("type"))
 	if d.err == nil && !knownPacketType(p.Type) {
@@ -495,11 +505,16 @@ func knownCode(c tree.Code) bool {
 
 // decoder reads one frame. The first error sticks and drops the rest of the
 // input, so later reads fail quietly and return zero values; the decode
-// functions check for an error before they allocate and at the end.
+// functions check for an error before they allocate and at the end. The hot
+// decode functions declare one and set its fields rather than write a
+// composite literal, for the reason the tree codec's codecDecoder gives.
 type decoder struct {
 	b    []byte // the input not read yet
 	err  error
 	kind string // the message being decoded, for messages
+	// tree decodes the embedded tree values: a long-lived one (ClientDecoder's, TxnShare's)
+	// that remembers paths, or nil.
+	tree *tree.Decoder
 }
 
 func (d *decoder) fail(field, format string, args ...any) {
@@ -637,26 +652,30 @@ func (d *decoder) nullable(field string) []byte {
 	return append(make([]byte, 0, len(p)), p...)
 }
 
+// request decodes an embedded request into *r, leaving it zero on error.
 func (d *decoder) request(r *tree.Request, field string) {
 	if d.err != nil {
 		return
 	}
-	req, rest, err := tree.DecodeRequest(d.b)
+	rest, err := d.tree.DecodeRequestInto(r, d.b)
 	if err != nil {
+		*r = tree.Request{}
 		d.wrap(field, err)
 		return
 	}
-	*r, d.b = req, rest
+	d.b = rest
 }
 
+// result decodes an embedded result into *r, leaving it zero on error.
 func (d *decoder) result(r *tree.Result, field string) {
 	if d.err != nil {
 		return
 	}
-	res, rest, err := tree.DecodeResult(d.b)
+	rest, err := d.tree.DecodeResultInto(r, d.b)
 	if err != nil {
+		*r = tree.Result{}
 		d.wrap(field, err)
 		return
 	}
-	*r, d.b = res, rest
+	d.b = rest
 }

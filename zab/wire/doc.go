@@ -8,5 +8,6 @@
 // treats its input as hostile: a damaged or truncated frame is an error wrapping ErrBadFrame,
 // never a panic. The one exception is TxnShare: the servers of a simulated ensemble may share
 // the txns they decode from identical bytes, which is safe because a decoded txn is immutable
-// (see TxnShare for the invariant and what checks it).
+// (see TxnShare for the invariant and what checks it), and the path strings of what it decodes,
+// which are immutable anyway (tree.Decoder).
 package wire

@@ -40,29 +40,34 @@ const txnShareSize = 64
 // is not safe for concurrent use, and never shared between runs (a sweep runs several at once).
 // The zero value is ready to use; a nil *TxnShare shares nothing.
 type TxnShare struct {
-	// byEnc maps the encoding of each remembered txn to it, and byTxn each remembered txn to
-	// its encoding.
-	// Invariant: byEnc holds exactly the non-empty keys of ring, byEnc[k].enc == k, byTxn
-	// exactly the txns of byEnc, and byTxn[byEnc[k].txn] == k for every key k: one encoding
-	// per txn and one txn per encoding.
-	byEnc map[string]sharedTxn
-	byTxn map[*tree.Txn]string
-	// ring holds the remembered encodings, the oldest at next once the ring is full.
-	ring [txnShareSize]string
+	// The remembered txns, each with its encoding and the encoding's fingerprint, in a ring
+	// whose oldest entry is at next once it is full. A lookup scans the ring from the newest
+	// entry, comparing txn pointers or fingerprints and only on a matching fingerprint the
+	// bytes: the txn looked up is nearly always among the last few, and 64 word comparisons
+	// cost less than hashing a long encoding into a map and keeping the map.
+	// Invariant: an entry is unused (nil txn, empty encoding) or holds a txn with its
+	// encoding and fps[i] == fingerprint(encs[i]); no two used entries hold the same txn or
+	// the same encoding.
+	txns [txnShareSize]*tree.Txn
+	fps  [txnShareSize]uint64
+	encs [txnShareSize]string
 	next int
 	// last is the txn remembered or shared most recently, with its encoding: a leader logs a
 	// txn and then sends it to each follower, a follower receives one and then logs it, so
-	// most lookups by txn are for this one, and it spares them the map.
+	// most lookups by txn are for this one, and it spares them the scan.
 	// Invariant: last is zero or one of the remembered txns with its encoding.
 	last sharedTxn
 	// hits and misses count the txns decoded by lookup and by decoding, for tests.
 	hits, misses int64
+	// dec decodes the txns not shared and the requests of FORWARD packets, remembering their
+	// paths: the ensemble's txns and requests name the same nodes again and again.
+	dec tree.Decoder
 }
 
 // DecodePacketInto is the package's DecodePacketInto, except that the packet's txn may be one
 // remembered from the same bytes, shared with the server that sent it and the others that
 // received it (see TxnShare): the caller must treat it as immutable, as every holder of a
-// logged or sent txn must.
+// logged or sent txn must. A path it decodes may be a string decoded before (tree.Decoder).
 func (s *TxnShare) DecodePacketInto(p *Packet, b []byte) error {
 	return decodePacketInto(p, b, s)
 }
@@ -86,13 +91,18 @@ func (s *TxnShare) AppendTxn(b []byte, x *tree.Txn) []byte {
 	if x == s.last.txn {
 		return append(b, s.last.enc...)
 	}
-	if enc, ok := s.byTxn[x]; ok {
-		s.last = sharedTxn{enc, x}
-		return append(b, enc...)
+	if i := s.indexTxn(x); i >= 0 {
+		s.last = sharedTxn{s.encs[i], x}
+		return append(b, s.encs[i]...)
 	}
 	start := len(b)
 	b = tree.AppendTxn(b, x)
-	s.remember(string(b[start:]), x)
+	enc := b[start:]
+	// Another txn with the same encoding (a log recovered from disk, sent again) keeps its
+	// entry: one txn per encoding.
+	if fp := fingerprint(enc); indexEnc(s, enc, fp) < 0 {
+		s.add(string(enc), fp, x)
+	}
 	return b
 }
 
@@ -111,48 +121,83 @@ func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 	if s == nil {
 		return tree.DecodeTxnFrom(b)
 	}
-	if e, ok := s.byEnc[string(b)]; ok {
+	fp := fingerprint(b)
+	if i := indexEnc(s, b, fp); i >= 0 {
 		s.hits++
-		s.last = e
-		return e.txn, b[len(b):], nil
+		s.last = sharedTxn{s.encs[i], s.txns[i]}
+		return s.txns[i], b[len(b):], nil
 	}
 	s.misses++
-	x, rest, err := tree.DecodeTxnFrom(b)
+	x, rest, err := s.dec.DecodeTxnFrom(b)
 	if err != nil || len(rest) != 0 {
 		// Only a txn that ends its frame is shared: then the key is exactly its encoding.
 		return x, rest, err
 	}
-	s.remember(string(b), x)
+	s.add(string(b), fp, x) // a txn just decoded, for an encoding not remembered
 	return x, rest, nil
 }
 
-// remember adds x with its encoding enc, forgetting the oldest txn when the share is full. A
-// txn or an encoding the share already holds is left as it is.
-func (s *TxnShare) remember(enc string, x *tree.Txn) {
-	if s.byEnc == nil {
-		s.byEnc = make(map[string]sharedTxn, txnShareSize)
-		s.byTxn = make(map[*tree.Txn]string, txnShareSize)
+// add remembers x with its encoding enc, whose fingerprint is fp, forgetting the oldest txn
+// when the share is full. Neither x nor enc may be remembered already.
+func (s *TxnShare) add(enc string, fp uint64, x *tree.Txn) {
+	if s.last.txn == s.txns[s.next] {
+		s.last = sharedTxn{} // the oldest, forgotten now
 	}
-	if _, ok := s.byEnc[enc]; ok {
-		return
-	}
-	if _, ok := s.byTxn[x]; ok {
-		return
-	}
-	if old := s.ring[s.next]; old != "" {
-		gone := s.byEnc[old].txn
-		delete(s.byTxn, gone)
-		delete(s.byEnc, old)
-		if s.last.txn == gone {
-			s.last = sharedTxn{}
-		}
-	}
-	s.ring[s.next] = enc
+	s.txns[s.next], s.fps[s.next], s.encs[s.next] = x, fp, enc
 	s.next = (s.next + 1) % txnShareSize
 	s.last = sharedTxn{enc, x}
-	s.byEnc[enc] = s.last
-	s.byTxn[x] = enc
 }
+
+// newest returns the ring index of the k-th newest entry, k from 0.
+func (s *TxnShare) newest(k int) int {
+	return int(uint(s.next-1-k) % txnShareSize) // txnShareSize divides 2^64: no wrap-around error
+}
+
+// indexTxn returns the entry holding x, or -1. x must not be nil.
+func (s *TxnShare) indexTxn(x *tree.Txn) int {
+	for k := range txnShareSize {
+		if i := s.newest(k); s.txns[i] == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexEnc returns the entry of s whose encoding is enc, whose fingerprint is fp, or -1.
+func indexEnc[T string | []byte](s *TxnShare, enc T, fp uint64) int {
+	for k := range txnShareSize {
+		if i := s.newest(k); s.fps[i] == fp && s.encs[i] == string(enc) {
+			return i
+		}
+	}
+	return -1
+}
+
+// fingerprint is a cheap digest of a txn's encoding, so that a lookup compares the bytes of
+// only the entries that may match: the length and three words, the first 16 bytes (the
+// opcode, the session, the cxid and most of the zxid) and the last 8 (for the common txns, the
+// digest of the tree after the txn, or the values that close a create). Any two encodings
+// may share one; it costs a comparison of their bytes, never a wrong match.
+func fingerprint[T string | []byte](enc T) uint64 {
+	n := len(enc)
+	h := uint64(n)
+	if n < 24 { // rare: a txn of a few fields
+		for i := range n {
+			h = (h ^ uint64(enc[i])) * hashPrime
+		}
+		return h
+	}
+	for _, at := range [3]int{0, 8, n - 8} {
+		w := enc[at : at+8]
+		h = (h ^ (uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56)) * hashPrime
+	}
+	return h ^ h>>29
+}
+
+// hashPrime is the multiplier of fingerprint: odd, with its bits spread (2^64 over the golden
+// ratio).
+const hashPrime = 0x9e3779b97f4a7c15
 
 // sharedTxn is a remembered txn and its encoding.
 type sharedTxn struct {

@@ -78,8 +78,8 @@ func TestTxnShareForgetsTheOldest(t *testing.T) {
 	if again := decodeShared(t, &s, proposal(0)).Txn; again == first || !reflect.DeepEqual(again, first) {
 		t.Fatal("a txn pushed out of the share was not decoded afresh")
 	}
-	if len(s.byEnc) != txnShareSize {
-		t.Fatalf("the share holds %d txns, want at most %d", len(s.byEnc), txnShareSize)
+	if n := s.used(); n != txnShareSize {
+		t.Fatalf("the share holds %d txns, want at most %d", n, txnShareSize)
 	}
 }
 
@@ -135,7 +135,8 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 			t.Fatalf("AppendTxn of another txn:\n got %x\nwant %x", b, wantOther)
 		}
 	}
-	// However many txns pass through, the two indexes stay one bijection of the ring's size.
+	// However many txns pass through, the ring holds as many distinct txns, each with its
+	// encoding and fingerprint, and as many distinct encodings.
 	for i := range 3 * txnShareSize {
 		y := setDataTxn()
 		y.Zxid += tree.Zxid(100 + i)
@@ -145,15 +146,87 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 			decodeShared(t, &s, AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: y.Zxid, Txn: y}))
 		}
 	}
-	if len(s.byEnc) != txnShareSize || len(s.byTxn) != txnShareSize {
-		t.Fatalf("the share holds %d encodings and %d txns, want %d of each", len(s.byEnc), len(s.byTxn), txnShareSize)
+	if n := s.used(); n != txnShareSize {
+		t.Fatalf("the share holds %d txns, want %d", n, txnShareSize)
 	}
-	for enc, e := range s.byEnc {
-		if e.enc != enc || s.byTxn[e.txn] != enc || string(tree.AppendTxn(nil, e.txn)) != enc {
-			t.Fatalf("txn %s is remembered with the wrong encoding", e.txn.Zxid)
+	txns, encs := map[*tree.Txn]bool{}, map[string]bool{}
+	for i, x := range s.txns {
+		enc := s.encs[i]
+		if txns[x] || encs[enc] || string(tree.AppendTxn(nil, x)) != enc || s.fps[i] != fingerprint(enc) {
+			t.Fatalf("txn %s is remembered twice or with the wrong encoding", x.Zxid)
+		}
+		txns[x], encs[enc] = true, true
+	}
+	if s.last.txn != nil && (!txns[s.last.txn] || s.encs[s.indexTxn(s.last.txn)] != s.last.enc) {
+		t.Fatal("the last txn is not one remembered with its encoding")
+	}
+}
+
+// used counts the entries of the share's ring that hold a txn, checking that the others are
+// unused in every part.
+func (s *TxnShare) used() int {
+	n := 0
+	for i, x := range s.txns {
+		switch {
+		case x != nil:
+			n++
+		case s.encs[i] != "" || s.fps[i] != 0:
+			panic("an entry without a txn has an encoding")
 		}
 	}
-	if s.last.txn != nil && s.byTxn[s.last.txn] != s.last.enc {
-		t.Fatal("the last txn is not one remembered with its encoding")
+	return n
+}
+
+// BenchmarkTxnShareEnsemble is a share's work for one txn of a five-server ensemble: the leader
+// logs the txn and proposes it to four followers, each of which decodes the proposal and logs
+// the txn, a few proposals behind the leader as on a network with latency.
+func BenchmarkTxnShareEnsemble(b *testing.B) {
+	const lag = 3
+	var s TxnShare
+	var frames [lag][]byte
+	buf := make([]byte, 0, 256)
+	var p Packet
+	x := setDataTxn()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		y := *x
+		y.Zxid += tree.Zxid(i)
+		buf = s.AppendTxn(buf[:0], &y) // the leader's log
+		pkt := &Packet{Type: PacketProposal, Zxid: y.Zxid, Txn: &y}
+		for range 4 {
+			buf = s.AppendPacket(buf[:0], pkt)
+		}
+		frames[i%lag] = append(frames[i%lag][:0], buf...)
+		if i >= lag-1 {
+			frame := frames[(i+1)%lag] // the proposal of lag-1 txns ago arrives
+			for range 4 {
+				if err := s.DecodePacketInto(&p, frame); err != nil {
+					b.Fatal(err)
+				}
+				buf = s.AppendTxn(buf[:0], p.Txn) // the follower's log
+			}
+		}
+	}
+}
+
+// Two encodings with one fingerprint (they differ only in the middle of the data) are two
+// entries, each found by its own bytes.
+func TestTxnShareTellsApartEncodingsWithOneFingerprint(t *testing.T) {
+	var s TxnShare
+	a, b := setDataTxn(), setDataTxn()
+	b.Data = append([]byte(nil), a.Data...)
+	b.Data[len(b.Data)/2]++
+	encA := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: a.Zxid, Txn: a})
+	encB := AppendPacket(nil, &Packet{Type: PacketProposal, Zxid: b.Zxid, Txn: b})
+	const txnAt = 7 // the packet's type, mask and zxid come first
+	if fingerprint(encA[txnAt:]) != fingerprint(encB[txnAt:]) || string(encA) == string(encB) {
+		t.Fatal("the test needs two encodings with one fingerprint")
+	}
+	gotA, gotB := decodeShared(t, &s, encA).Txn, decodeShared(t, &s, encB).Txn
+	if !reflect.DeepEqual(gotA, a) || !reflect.DeepEqual(gotB, b) {
+		t.Fatal("a txn decoded as the other")
+	}
+	if decodeShared(t, &s, encA).Txn != gotA || decodeShared(t, &s, encB).Txn != gotB {
+		t.Fatal("a txn was not shared")
 	}
 }
