@@ -244,8 +244,9 @@ func (inc *incarnation) recover() error {
 		Snapshot:      rec.Snapshot,
 		Log:           make([]*tree.Txn, 0, len(rec.Records)),
 	}
+	var dec tree.Decoder // a log names the same few paths over and over
 	for _, r := range rec.Records {
-		x, err := tree.DecodeTxn(r.Payload)
+		x, err := dec.DecodeTxn(r.Payload)
 		if err != nil {
 			return fmt.Errorf("txn log record %s: %w", tree.Zxid(r.Zxid), err)
 		}
