@@ -48,8 +48,13 @@ type Peer struct {
 	variant variantSet
 	voters  map[wire.ServerID]int // voter → bit index in ack sets
 	now     time.Duration
-	rd      Ready
-	spare   Ready // the arrays of the previous Ready, reused by the next (Ready's doc)
+	// rd is the Ready being filled; Ready hands it out and switches to the other one of bufs,
+	// whose arrays the host is done with by then (Ready's doc). Handing out a pointer instead
+	// of swapping two Ready values saves copying and write-barriering their eight slices on
+	// every call.
+	// Invariant: rd points to bufs[0] or bufs[1].
+	rd   *Ready
+	bufs [2]Ready
 
 	role Role
 	// Invariant: acceptedEpoch >= currentEpoch (B1); both are written to disk before the
@@ -92,6 +97,7 @@ func NewPeer(cfg Config, rec Recovered) (*Peer, error) {
 	cfg = cfg.withDefaults()
 	vs, _ := newVariantSet(cfg.Variants)
 	p := &Peer{cfg: cfg, variant: vs, voters: map[wire.ServerID]int{}}
+	p.rd = &p.bufs[0]
 	for i, id := range cfg.Voters {
 		p.voters[id] = i
 	}
@@ -169,29 +175,38 @@ func (p *Peer) ID() wire.ServerID { return p.cfg.ID }
 // Tree is the server's applied state; callers must not modify it.
 func (p *Peer) Tree() *tree.Tree { return p.data.tree }
 
-// Ready returns what the host must do now and clears it. Its slices, and the wire.Reply and
-// wire.Forward its envelopes point to, are reused two calls later, so the host must be done with
-// them by then: a host keeps its own copy of AfterSync until the fsync completes, and encodes or
-// copies what it sends. (The txns Committed points to are never reused.)
-func (p *Peer) Ready() Ready {
-	if p.rd.Empty() {
-		// Nothing to hand over: keep the arrays where they are (a host calls Ready until it is
-		// empty, so this is every other call).
-		return Ready{}
-	}
+// Ready returns what the host must do now and clears it. The Ready, its slices, and the
+// wire.Reply and wire.Forward its envelopes point to are reused two calls later, so the host
+// must be done with them by then: a host keeps its own copy of AfterSync until the fsync
+// completes, and encodes or copies what it sends. (The txns Committed points to are never
+// reused.) The host must not modify the Ready.
+func (p *Peer) Ready() *Ready {
 	rd := p.rd
-	s := &p.spare
+	if rd.Empty() {
+		// Nothing to hand over: keep filling the same one (a host calls Ready until it is
+		// empty, so this is every other call).
+		return rd
+	}
+	next := &p.bufs[0]
+	if next == rd {
+		next = &p.bufs[1]
+	}
 	// Clearing the used part suffices: past it the array is still zero from the last reuse.
-	clear(s.Send)
-	clear(s.Disk)
-	clear(s.AfterSync)
-	clear(s.Committed)
-	clear(s.replies)
-	clear(s.forwards)
-	p.rd = Ready{Send: s.Send[:0], Disk: s.Disk[:0], AfterSync: s.AfterSync[:0], Committed: s.Committed[:0],
-		replies: s.replies[:0], forwards: s.forwards[:0]}
-	p.spare = Ready{Send: rd.Send, Disk: rd.Disk, AfterSync: rd.AfterSync, Committed: rd.Committed,
-		replies: rd.replies, forwards: rd.forwards}
+	clear(next.Send)
+	clear(next.Disk)
+	clear(next.AfterSync)
+	clear(next.Committed)
+	clear(next.replies)
+	clear(next.forwards)
+	// Reslicing a field to itself stores only its length: no write barrier.
+	next.Send = next.Send[:0]
+	next.Disk = next.Disk[:0]
+	next.AfterSync = next.AfterSync[:0]
+	next.Committed = next.Committed[:0]
+	next.replies = next.replies[:0]
+	next.forwards = next.forwards[:0]
+	next.Sync, next.SyncToken = false, 0
+	p.rd = next
 	return rd
 }
 

@@ -88,9 +88,6 @@ type incarnation struct {
 	// draining is set while drain runs: a store callback that runs inside Sync must not start a
 	// second drain; the running one picks up what it produced.
 	draining bool
-	// tripReady is the Ready that execute shows the tripwire: a copy in the incarnation, so that
-	// handing its address to the interface does not move every Ready to the heap.
-	tripReady zab.Ready
 	// scratch is the encode buffer for outgoing frames and log records: the kernel copies
 	// every message it is given, and the store copies every record into its file, so one
 	// buffer serves every send.
@@ -367,10 +364,10 @@ func (inc *incarnation) arm() {
 
 // execute carries out one Ready in the order its doc prescribes: disk ops, then sends, then the
 // fsync whose completion sends AfterSync and reports Synced.
-func (inc *incarnation) execute(rd zab.Ready) {
+func (inc *incarnation) execute(rd *zab.Ready) {
 	s := inc.s
 	if s.traceReady {
-		inc.traceReady(&rd)
+		inc.traceReady(rd)
 	}
 	if s.keepApplied {
 		inc.applied = append(inc.applied, rd.Committed...)
@@ -389,23 +386,18 @@ func (inc *incarnation) execute(rd zab.Ready) {
 	// A trigger may crash the node here, after the log writes and the sends but before the fsync
 	// (faults.go): the node is gone, so nothing more of the Ready runs.
 	if s.trips != nil {
-		inc.tripReady = rd
-		tripped := s.trips.afterSend(s, &inc.tripReady)
-		inc.tripReady = zab.Ready{}
-		if tripped {
+		if s.trips.afterSend(s, rd) {
 			inc.dead = true
 			return
 		}
 	}
 	if !rd.Sync {
-		if len(rd.AfterSync) > 0 {
-			// Not a Ready the peer should produce: AfterSync waits for an fsync it did not ask
-			// for. Honour the durability rule anyway.
-			s.note("zab: Ready with %d AfterSync envelopes and no Sync", len(rd.AfterSync))
-			rd.Sync = true
-		} else {
+		if len(rd.AfterSync) == 0 {
 			return
 		}
+		// Not a Ready the peer should produce: AfterSync waits for an fsync it did not ask
+		// for. Honour the durability rule anyway.
+		s.note("zab: Ready with %d AfterSync envelopes and no Sync", len(rd.AfterSync))
 	}
 	// The peer reuses rd's slices two Readys later: keep the envelopes until the fsync is done.
 	for i := range rd.AfterSync {
