@@ -323,7 +323,8 @@ func (l *leaderState) ackEpoch(p *Peer, lh *learnerHandler, pkt *wire.Packet) {
 func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 	peer := lh.peerLastZxid
 	applied := p.data.tree.LastZxid()
-	var pkts []*wire.Packet
+	var trunc tree.Zxid
+	var send []*tree.Txn // committed txns the learner lacks, sent after DIFF or TRUNC
 	mode := wire.PacketSnap
 	lo, hi, have := p.data.committedRange()
 	newEpochZxid := counterOf(peer) == 0
@@ -332,11 +333,11 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 		mode = wire.PacketDiff
 	case peer > applied && !newEpochZxid:
 		// The learner holds txns this leader never had: they were never committed.
-		mode = wire.PacketTrunc
+		mode, trunc = wire.PacketTrunc, applied
 	case peer > applied && newEpochZxid:
 		mode = wire.PacketDiff
 	case have && peer >= lo && peer <= hi:
-		mode, pkts = l.queueCommitted(p, peer)
+		mode, trunc, send = l.queueCommitted(p, peer)
 	}
 	stat := p.stats.syncCounter(mode)
 	*stat++
@@ -344,18 +345,14 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 	case wire.PacketDiff:
 		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketDiff, Zxid: applied})
 	case wire.PacketTrunc:
-		to := applied
-		if len(pkts) > 0 {
-			to = pkts[0].Zxid
-			pkts = pkts[1:]
-		}
-		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketTrunc, Zxid: to})
+		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketTrunc, Zxid: trunc})
 	case wire.PacketSnap:
-		pkts = nil
+		send = nil
 		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketSnap, Zxid: applied, Snapshot: p.data.currentSnapshot()})
 	}
-	for _, pkt := range pkts {
-		p.sendPacket(lh.link, pkt)
+	for _, x := range send {
+		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketProposal, Zxid: x.Zxid, Txn: x})
+		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketCommit, Zxid: x.Zxid})
 	}
 	// startForwarding: proposals still outstanding follow, and from now on the learner gets
 	// every PROPOSAL and COMMIT.
@@ -369,40 +366,27 @@ func (l *leaderState) syncLearner(p *Peer, lh *learnerHandler) {
 }
 
 // queueCommitted handles a learner inside the committed window (B4 case 3): DIFF (or TRUNC to
-// the largest zxid below the learner's, when it diverged) followed by PROPOSAL/COMMIT pairs.
-// The first packet of a TRUNC result is the TRUNC target. TRUNC never crosses an epoch: then
-// the learner gets SNAP.
-func (l *leaderState) queueCommitted(p *Peer, peer tree.Zxid) (wire.PacketType, []*wire.Packet) {
-	var out []*wire.Packet
-	mode := wire.PacketType(0)
+// the largest zxid below the learner's, when it diverged, returned as trunc) followed by a
+// PROPOSAL/COMMIT pair for each txn of send, the tail of the committed window from the first txn
+// the learner lacks. TRUNC never crosses an epoch: then the learner gets SNAP.
+func (l *leaderState) queueCommitted(p *Peer, peer tree.Zxid) (mode wire.PacketType, trunc tree.Zxid, send []*tree.Txn) {
 	var prev tree.Zxid // the largest zxid below the learner's; the window starts at or below it
-	for _, x := range p.data.committed {
+	for i, x := range p.data.committed {
 		z := x.Zxid
-		if mode == 0 {
-			switch {
-			case z < peer:
-				prev = z
-				continue
-			case z == peer:
-				mode = wire.PacketDiff
-				continue
-			case counterOf(peer) == 0:
-				mode = wire.PacketDiff
-			default:
-				if epochOf(z) != epochOf(peer) {
-					return wire.PacketSnap, nil
-				}
-				mode = wire.PacketTrunc
-				out = append(out, &wire.Packet{Type: wire.PacketTrunc, Zxid: prev})
-			}
+		switch {
+		case z < peer:
+			prev = z
+			continue
+		case z == peer:
+			return wire.PacketDiff, 0, p.data.committed[i+1:]
+		case counterOf(peer) == 0:
+			return wire.PacketDiff, 0, p.data.committed[i:]
+		case epochOf(z) != epochOf(peer):
+			return wire.PacketSnap, 0, nil
 		}
-		out = append(out, &wire.Packet{Type: wire.PacketProposal, Zxid: z, Txn: x},
-			&wire.Packet{Type: wire.PacketCommit, Zxid: z})
+		return wire.PacketTrunc, prev, p.data.committed[i:]
 	}
-	if mode == 0 {
-		mode = wire.PacketDiff
-	}
-	return mode, out
+	return wire.PacketDiff, 0, nil
 }
 
 // ack handles an ACK: of NEWLEADER (counter 0) during sync, else of a proposal (B4 step 5, B5).
@@ -588,7 +572,8 @@ func (l *leaderState) completeSync(p *Peer, f *wire.Forward) {
 		return
 	}
 	if lh := l.findSid(f.Owner); lh != nil {
-		fc := *f // f is the caller's (often on its stack); the envelope outlives the call
-		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketSync, Forward: &fc})
+		// f is the caller's (often on its stack); the envelope outlives the call.
+		p.rd.forwards = append(p.rd.forwards, *f)
+		p.sendPacket(lh.link, &wire.Packet{Type: wire.PacketSync, Forward: &p.rd.forwards[len(p.rd.forwards)-1]})
 	}
 }

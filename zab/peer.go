@@ -201,6 +201,7 @@ func (p *Peer) Ready() *Ready {
 	next.AfterSync = next.AfterSync[:0]
 	next.Committed = next.Committed[:0]
 	next.replies = next.replies[:0]
+	next.events = next.events[:0]
 	next.forwards = next.forwards[:0]
 	next.Sync, next.SyncToken = false, 0
 	p.rd = next

@@ -156,9 +156,11 @@ type Ready struct {
 	// histories and checkers; the host must not modify them.
 	Committed []*tree.Txn
 
-	// replies and forwards hold the Replies and Forwards that Send's envelopes point to: they
-	// are recycled with the Ready's other arrays (Peer.Ready), instead of one allocation each.
+	// replies, events and forwards hold the Replies, Events and Forwards that Send's envelopes
+	// point to: they are recycled with the Ready's other arrays (Peer.Ready), instead of one
+	// allocation each.
 	replies  []wire.Reply
+	events   []wire.Event
 	forwards []wire.Forward
 }
 

@@ -237,6 +237,12 @@ func (p *Peer) sendClient(c *clientConn, m wire.ClientMessage) {
 	p.send(Envelope{Kind: SendClient, Conn: c.id, Client: m})
 }
 
+// sendEvent sends a triggered watch's event to c, as of zxid.
+func (p *Peer) sendEvent(c *clientConn, ev tree.WatchEvent, zxid tree.Zxid) {
+	p.rd.events = append(p.rd.events, wire.Event{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path, Zxid: zxid})
+	p.sendClient(c, &p.rd.events[len(p.rd.events)-1])
+}
+
 // isWrite reports whether an op goes through the leader as a txn.
 func isWrite(op tree.OpCode) bool {
 	switch op {
@@ -311,7 +317,7 @@ func (p *Peer) answerRead(c *clientConn, q queued) {
 	}
 	res, evs := p.data.tree.Read(&q.req, c.session, c.auth, p.srv.watches)
 	for _, ev := range evs {
-		p.sendClient(c, &wire.Event{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path, Zxid: p.data.tree.LastZxid()})
+		p.sendEvent(c, ev, p.data.tree.LastZxid())
 	}
 	p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: p.data.tree.LastZxid(), Err: res.Err, Result: res})
 }
@@ -391,7 +397,7 @@ func (p *Peer) fire(zxid tree.Zxid, changes []tree.Change) {
 	s.events = s.watches.Trigger(changes, s.events[:0])
 	for _, ev := range s.events {
 		if c, ok := s.bySession[ev.Session]; ok && c.state == connActive {
-			p.sendClient(c, &wire.Event{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path, Zxid: zxid})
+			p.sendEvent(c, ev, zxid)
 		}
 	}
 }
