@@ -180,20 +180,11 @@ func (c *Client) multi(ops []tree.Request, done completer) {
 		c.kick()
 		return
 	}
-	results := make([]tree.Result, len(ops))
-	bad := false
 	for i := range ops {
-		results[i] = tree.Result{Type: tree.OpError, Err: tree.RuntimeInconsistency}
-		if code := checkOp(&ops[i]); code != tree.OK {
-			results[i].Err = code
-			bad = true
+		if checkOp(&ops[i]) != tree.OK {
+			c.refuseMulti(ops, done)
+			return
 		}
-	}
-	if bad {
-		err := &Error{Code: tree.BadArguments, Op: tree.OpMulti}
-		c.post(task{done: done, res: &tree.Result{Multi: results}, err: err})
-		c.kick()
-		return
 	}
 	// The ops array is the client's (the caller may change its own); their
 	// data stays the caller's until submit decides (see submit).
@@ -203,6 +194,21 @@ func (c *Client) multi(ops []tree.Request, done completer) {
 		req.Ops[i].ACL = normACL(ops[i].ACL)
 	}
 	c.submitReq(req, done)
+}
+
+// refuseMulti fails a multi with a bad op: BadArguments for the call, and results saying
+// BadArguments for each bad op and RuntimeInconsistency for the others.
+func (c *Client) refuseMulti(ops []tree.Request, done completer) {
+	results := make([]tree.Result, len(ops))
+	for i := range ops {
+		results[i] = tree.Result{Type: tree.OpError, Err: tree.RuntimeInconsistency}
+		if code := checkOp(&ops[i]); code != tree.OK {
+			results[i].Err = code
+		}
+	}
+	err := &Error{Code: tree.BadArguments, Op: tree.OpMulti}
+	c.post(task{done: done, res: &tree.Result{Multi: results}, err: err})
+	c.kick()
 }
 
 // checkOp is Op.validate for one multi op.

@@ -121,7 +121,13 @@ func knownEvent(t tree.EventType) bool {
 func (m *watchManager) materialize(t tree.EventType, path string) []*Watcher {
 	var out []*Watcher
 	take := func(k watchKind) {
-		out = appendNew(out, m.tables[k][path])
+		if len(out) == 0 {
+			// The table lets go of its slice here, and holds no watcher twice: out may be
+			// that slice itself, instead of a copy.
+			out = m.tables[k][path]
+		} else {
+			out = appendNew(out, m.tables[k][path])
+		}
 		delete(m.tables[k], path)
 	}
 	switch t {
