@@ -140,6 +140,8 @@ type layout struct {
 	// Per group of each kind: its paths.
 	reg, churn, seq, watch, multi [][]string
 	eph, watchBase                []string
+	// ephLock is each ephemeral group's shared lock node, eph[g]+"/lock".
+	ephLock []string
 	// readable are the paths syncread clients read.
 	readable []string
 	// skeleton lists the persistent nodes to create, parents first.
@@ -195,6 +197,7 @@ func newLayout(sc Scenario) *layout {
 			base := "/eph/g" + strconv.Itoa(g)
 			l.skeleton = append(l.skeleton, base)
 			l.eph = append(l.eph, base)
+			l.ephLock = append(l.ephLock, base+"/lock")
 		}
 	}
 	if n := groups(WorkloadWatcher); n > 0 {
@@ -267,6 +270,9 @@ type worker struct {
 
 	// versions are the data versions last seen per path (register, multi).
 	versions map[string]int32
+	// multiOps is the array multi builds its ops in: the client copies the ops of a call, so
+	// one array serves every multi of the slot.
+	multiOps []tree.Request
 	// children are the children last listed per parent (sequential).
 	children map[string][]string
 	// budget counts down the ops left in the current session (ephemeral).
@@ -547,7 +553,7 @@ func (wk *worker) ephemeral() {
 		}
 		return
 	}
-	lock := base + "/lock"
+	lock := wk.r.lay.ephLock[wk.group]
 	switch n := wk.rnd.IntN(100); {
 	case n < 40:
 		_ = wk.create(base+"/e"+strconv.Itoa(wk.vals.client)+"-"+strconv.Itoa(wk.vals.n+1), tree.Ephemeral)
@@ -680,12 +686,13 @@ func (wk *worker) multi() {
 	if v, ok := wk.versions[a]; ok && wk.rnd.IntN(2) == 0 {
 		check = v
 	}
-	ops := []tree.Request{client.CheckOp(a, check), client.SetDataOp(b, wk.vals.next(), -1)}
+	ops := append(wk.multiOps[:0], client.CheckOp(a, check), client.SetDataOp(b, wk.vals.next(), -1))
 	if wk.rnd.IntN(2) == 0 {
 		ops = append(ops, client.CreateOp(c+"/x", wk.vals.next(), tree.OpenACLUnsafe, tree.Persistent, 0))
 	} else {
 		ops = append(ops, client.DeleteOp(c+"/x", -1))
 	}
+	wk.multiOps = ops
 	res, err := wk.multiOp(ops)
 	switch {
 	case err == nil && len(res) > 1:
