@@ -1407,10 +1407,17 @@ type linState struct {
 	// root holds the nodes when the partition has more than linFlatMax paths; its height is
 	// part.height().
 	root *linBranch
-	// Invariant: hash is the sum of every node's term and every anon's term.
+	// Invariant: hash is the sum of every node's term and every anon's term, except in a
+	// mutable state (below), which nothing hashes or compares.
 	hash uint64
 	// anon is sorted by parent, then owner.
 	anon []linAnon
+	// mutable marks the state of linearizeByZxid's single pass, which never steps from an
+	// earlier state again: edit then changes the state in place instead of cloning it (no
+	// allocation per step), and a step that fails may leave it changed.
+	// Invariant: a mutable state is flat (flat holds every path of the partition, whatever
+	// its size) and is seen by nothing but linearizeByZxid; porcupine never steps one.
+	mutable bool
 }
 
 func (p *linPartition) height() int {
@@ -1482,10 +1489,31 @@ func (s *linState) clone() *linState {
 	return &e
 }
 
-// set changes node i of a state clone returned; it copies the path to a shared leaf.
+// edit returns a state that set may change: s itself when it is mutable, else a clone.
+func (s *linState) edit() *linState {
+	if s.mutable {
+		return s
+	}
+	return s.clone()
+}
+
+// mutableCopy returns a flat, mutable copy of s for linearizeByZxid.
+func (s *linState) mutableCopy() *linState {
+	flat := make([]linNode, len(s.part.names))
+	for i := range flat {
+		flat[i] = s.node(int32(i))
+	}
+	return &linState{part: s.part, flat: flat, hash: s.hash, anon: slices.Clone(s.anon), mutable: true}
+}
+
+// set changes node i of a state edit or clone returned; it copies the path to a shared leaf.
 func (s *linState) set(i int32, n linNode) {
 	old := s.node(i)
 	if old == n {
+		return
+	}
+	if s.mutable {
+		s.flat[i] = n // nothing hashes a mutable state
 		return
 	}
 	s.hash += n.term(i) - old.term(i)
@@ -1744,7 +1772,7 @@ func (p *linPartition) step(s *linState, op *linOp) (bool, *linState) {
 		if code != tree.OK {
 			return true, s
 		}
-		e := s.clone()
+		e := s.edit()
 		p.apply(e, r, target)
 		return true, e
 	}
@@ -1755,7 +1783,7 @@ func (p *linPartition) step(s *linState, op *linOp) (bool, *linState) {
 	if code != tree.OK {
 		return true, s
 	}
-	e := s.clone()
+	e := s.edit()
 	p.apply(e, r, target)
 	if !p.matches(e, r, target, counter) {
 		return false, s
@@ -1765,8 +1793,15 @@ func (p *linPartition) step(s *linState, op *linOp) (bool, *linState) {
 
 // stepMulti steps a multi: all or nothing, each op seeing the ones before it (A7).
 func (p *linPartition) stepMulti(s *linState, op *linOp) (bool, *linState) {
-	e := s.clone()
 	failed := op.origin != linUnknown && op.code != tree.OK
+	// A multi that succeeds returns the state its ops changed, or fails the step; one that
+	// failed (or may have) can succeed leaving s as it was, so its ops change a clone.
+	var e *linState
+	if failed || op.origin == linUnknown {
+		e = s.clone()
+	} else {
+		e = s.edit()
+	}
 	for i := range op.reqs {
 		r := &op.reqs[i]
 		want := tree.OK
@@ -1802,6 +1837,9 @@ func (p *linPartition) stepMulti(s *linState, op *linOp) (bool, *linState) {
 // applyClose deletes the session's ephemerals in the partition (A9); each parent in the
 // partition loses a child.
 func (p *linPartition) applyClose(s *linState, op *linOp) *linState {
+	// e may be s itself (a mutable s): reading s after changes is still sound, since a close
+	// reads only its candidates' existence, kind and owner, which dropping a parent's child
+	// does not change, and each candidate once.
 	var e *linState
 	owner := int64(op.session)
 	drop := func(parent int32) {
@@ -1817,14 +1855,14 @@ func (p *linPartition) applyClose(s *linState, op *linOp) *linState {
 			continue
 		}
 		if e == nil {
-			e = s.clone()
+			e = s.edit()
 		}
 		e.set(i, linNode{})
 		drop(p.parentOf[i])
 	}
 	if slices.ContainsFunc(s.anon, func(a linAnon) bool { return a.owner == owner }) {
 		if e == nil {
-			e = s.clone()
+			e = s.edit()
 		}
 		var kept []linAnon
 		for _, a := range s.anon {
@@ -1949,7 +1987,8 @@ func (p *linPartition) linearizeByZxid() bool {
 		}
 		minRet = min(minRet, order[i].ret)
 	}
-	s := p.initial
+	// One pass, never back to an earlier state: the steps change one mutable state.
+	s := p.initial.mutableCopy()
 	for _, lo := range order {
 		ok, next := p.step(s, lo)
 		if !ok {
