@@ -908,10 +908,14 @@ func (f *linFacts) closeKeys(s tree.SessionID) []int32 {
 // partition computes the couplings, groups the ops into partitions and localizes them.
 func (c *linChecker) partition() {
 	// Result paths interned by compile are all known now; children need their parents.
+	// parentID[i] is the id of path i's parent (-1 for the root).
+	var parentID []int32
 	for i := 0; i < len(c.paths); i++ {
+		par := int32(-1)
 		if p := c.paths[i]; p != tree.RootPath {
-			c.intern(tree.ParentPath(p))
+			par = c.intern(tree.ParentPath(p))
 		}
+		parentID = append(parentID, par)
 	}
 	n := len(c.paths)
 	f := linFacts{
@@ -972,16 +976,10 @@ func (c *linChecker) partition() {
 	}
 	// Children of every sequential parent with an unknown name may have been created at any
 	// time: they are never settled.
-	children := make([][]int32, n)
-	for i, p := range c.paths {
-		if p != tree.RootPath {
-			par := c.pathID[tree.ParentPath(p)]
-			children[par] = append(children[par], int32(i))
-		}
-	}
+	children := linNewChildren(parentID)
 	for p := range n {
 		if f.seqUnknown[p] {
-			for _, ch := range children[p] {
+			for _, ch := range children.of(int32(p)) {
 				f.createdRet[ch] = math.MaxInt64
 				f.mayExist[ch] = true
 			}
@@ -1030,12 +1028,12 @@ func (c *linChecker) partition() {
 		switch {
 		case f.seqParent[p]:
 			// The counter: the parent with every child the history names.
-			for _, ch := range children[p] {
+			for _, ch := range children.of(int32(p)) {
 				uf.union(int32(p), ch)
 			}
 		case f.deleted[p] && !tree.IsSpecialPath(c.paths[p]):
 			// NotEmpty: a deleted node with every child that may exist.
-			for _, ch := range children[p] {
+			for _, ch := range children.of(int32(p)) {
 				if f.mayExist[ch] {
 					uf.union(int32(p), ch)
 				}
@@ -1044,17 +1042,13 @@ func (c *linChecker) partition() {
 	}
 
 	// Group the ops. A close is keyed by the ephemerals it may delete; an expiry is split into
-	// one op per partition among them.
-	byRoot := map[int32]*linPartition{}
-	partOf := func(root int32) *linPartition {
-		p, ok := byRoot[root]
-		if !ok {
-			p = &linPartition{root: root}
-			byRoot[root] = p
-		}
-		return p
+	// one op per partition among them. Each kept op (or piece) is placed under its root first,
+	// so that the partitions and their op lists can be allocated at their sizes.
+	type placed struct {
+		lo   *linOp
+		root int32
 	}
-	var kept []*linOp
+	placedOps := make([]placed, 0, len(c.ops))
 	for _, lo := range c.ops {
 		if lo.close {
 			keys := f.closeKeys(lo.session)
@@ -1063,10 +1057,7 @@ func (c *linChecker) partition() {
 				continue // nothing to delete: no effect on the model
 			}
 			if lo.origin != linSynthetic {
-				p := partOf(uf.find(keys[0]))
-				lo.part = p
-				p.ops = append(p.ops, lo)
-				kept = append(kept, lo)
+				placedOps = append(placedOps, placed{lo, uf.find(keys[0])})
 				continue
 			}
 			var roots []int32
@@ -1077,9 +1068,7 @@ func (c *linChecker) partition() {
 			}
 			for _, r := range roots {
 				piece := *lo
-				piece.part = partOf(r)
-				piece.part.ops = append(piece.part.ops, &piece)
-				kept = append(kept, &piece)
+				placedOps = append(placedOps, placed{&piece, r})
 			}
 			continue
 		}
@@ -1098,12 +1087,39 @@ func (c *linChecker) partition() {
 		if key >= 0 {
 			root = uf.find(key)
 		}
-		p := partOf(root)
-		lo.part = p
-		p.ops = append(p.ops, lo)
-		kept = append(kept, lo)
+		placedOps = append(placedOps, placed{lo, root})
 	}
-	c.ops = kept
+	// byRoot[r+1] is the partition of root r (linNoPath at 0), nil for a root without ops.
+	byRoot := make([]*linPartition, n+1)
+	opsOf := make([]int32, n+1)
+	for _, pl := range placedOps {
+		opsOf[pl.root+1]++
+	}
+	count := 0
+	for _, k := range opsOf {
+		if k > 0 {
+			count++
+		}
+	}
+	parts := make([]linPartition, count)
+	c.parts = make([]*linPartition, 0, count)
+	opList := make([]*linOp, len(placedOps))
+	for r, k := range opsOf {
+		if k > 0 {
+			p := &parts[len(c.parts)]
+			p.root = int32(r - 1)
+			p.ops, opList = opList[:0:k], opList[k:]
+			byRoot[r] = p
+			c.parts = append(c.parts, p)
+		}
+	}
+	c.ops = make([]*linOp, len(placedOps))
+	for i, pl := range placedOps {
+		p := byRoot[pl.root+1]
+		pl.lo.part = p
+		p.ops = append(p.ops, pl.lo)
+		c.ops[i] = pl.lo
+	}
 	var lastTxn *tree.Txn
 	for _, lo := range c.ops {
 		switch lo.origin {
@@ -1121,15 +1137,25 @@ func (c *linChecker) partition() {
 		}
 	}
 
-	members := map[int32][]int32{}
-	for i := range n {
-		r := uf.find(int32(i))
-		if _, ok := byRoot[r]; ok {
-			members[r] = append(members[r], int32(i))
+	// The paths of each partition: rootOf[g] is path g's root; the lists are carved from one
+	// slice, each in id order.
+	rootOf := make([]int32, n)
+	pathsOf := make([]int32, n+1)
+	for g := range n {
+		rootOf[g] = uf.find(int32(g))
+		if byRoot[rootOf[g]+1] != nil {
+			pathsOf[rootOf[g]+1]++
 		}
 	}
-	for _, p := range byRoot {
-		c.parts = append(c.parts, p)
+	members := make([][]int32, n+1)
+	memberList := make([]int32, n)
+	for r, k := range pathsOf {
+		members[r], memberList = memberList[:0:k], memberList[k:]
+	}
+	for g := range n {
+		if r := rootOf[g] + 1; byRoot[r] != nil {
+			members[r] = append(members[r], int32(g))
+		}
 	}
 	// Partitions in the order of their first op; ops in call order (c.ops is sorted).
 	slices.SortFunc(c.parts, func(a, b *linPartition) int {
@@ -1138,11 +1164,50 @@ func (c *linChecker) partition() {
 		}
 		return a.ops[0].id - b.ops[0].id
 	})
+	l := linLocalizer{rootOf: rootOf, parentID: parentID, localOf: make([]int32, n)}
 	for i, p := range c.parts {
 		p.index = i
-		c.localize(p, members[p.root], &f)
+		c.localize(p, members[p.root+1], &f, &l)
 	}
 	c.assignStreams()
+}
+
+// linChildren lists each path's children (by global id, in id order) in one slice: the
+// children of p are list[start[p]:start[p+1]].
+type linChildren struct {
+	start []int32
+	list  []int32
+}
+
+func linNewChildren(parentID []int32) linChildren {
+	ch := linChildren{start: make([]int32, len(parentID)+1), list: make([]int32, 0, len(parentID))}
+	for _, par := range parentID {
+		if par >= 0 {
+			ch.start[par+1]++
+		}
+	}
+	for p := 1; p < len(ch.start); p++ {
+		ch.start[p] += ch.start[p-1]
+	}
+	ch.list = ch.list[:ch.start[len(parentID)]]
+	next := slices.Clone(ch.start[:len(parentID)])
+	for i, par := range parentID {
+		if par >= 0 {
+			ch.list[next[par]] = int32(i)
+			next[par]++
+		}
+	}
+	return ch
+}
+
+func (ch *linChildren) of(p int32) []int32 { return ch.list[ch.start[p]:ch.start[p+1]] }
+
+// linLocalizer maps global path ids to partitions' local indices, for every partition at once.
+type linLocalizer struct {
+	rootOf   []int32 // the union-find root of each path
+	parentID []int32 // the global id of each path's parent, -1 for the root path
+	// localOf is each path's index in its partition, set when localize reaches its partition.
+	localOf []int32
 }
 
 // linNoPath keys the partition of ops that touch no path.
@@ -1168,32 +1233,22 @@ func (u *linUnionFind) union(a, b int32) {
 
 // localize gives a partition its paths (sorted by name), rewrites its ops' path ids to local
 // indices and fixes the state of parents outside it, and builds its initial state.
-func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts) {
+func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts, l *linLocalizer) {
 	slices.SortFunc(global, func(a, b int32) int { return strings.Compare(c.paths[a], c.paths[b]) })
-	local := make(map[int32]int32, len(global))
-	p.names = make([]string, len(global))
 	for i, g := range global {
-		local[g] = int32(i)
-		p.names[i] = c.paths[g]
-	}
-	p.parentOf = make([]int32, len(global))
-	for i, name := range p.names {
-		p.parentOf[i] = -1
-		if name != tree.RootPath {
-			if l, ok := local[c.pathID[tree.ParentPath(name)]]; ok {
-				p.parentOf[i] = l
-			}
-		}
+		l.localOf[g] = int32(i)
 	}
 	toLocal := func(g int32) int32 {
-		if g < 0 {
+		if g < 0 || l.rootOf[g] != p.root {
 			return -1
 		}
-		l, ok := local[g]
-		if !ok {
-			return -1
-		}
-		return l
+		return l.localOf[g]
+	}
+	p.names = make([]string, len(global))
+	p.parentOf = make([]int32, len(global))
+	for i, g := range global {
+		p.names[i] = c.paths[g]
+		p.parentOf[i] = toLocal(l.parentID[g])
 	}
 	type seqKey struct {
 		parent int32
@@ -1258,11 +1313,20 @@ func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts) {
 			lo.cands = slices.Compact(lo.cands)
 		}
 	}
-	init := make([]linNode, len(global))
+	p.init = make([]linNode, len(global))
 	for i, name := range p.names {
-		init[i] = linInitial(name)
+		p.init[i] = linInitial(name)
 	}
-	p.initial = linNewState(p, init)
+}
+
+// initialState returns the partition's initial state, building it on first use. porcupineOps
+// builds it before porcupine gets the partition, in the goroutine that checks it, so that
+// concurrent Steps only read it.
+func (p *linPartition) initialState() *linState {
+	if p.initial == nil {
+		p.initial = linNewState(p, p.init)
+	}
+	return p.initial
 }
 
 // linInitial is a node's state in a fresh tree (tree.New): the reserved nodes exist.
@@ -1320,9 +1384,13 @@ type linPartition struct {
 	// parentOf is the local index of each path's parent, or -1 outside the partition.
 	parentOf []int32
 	ops      []*linOp
-	initial  *linState
+	// init holds the initial node of each path, by local index.
+	init []linNode
+	// initial is the initial state porcupine steps from, built from init on first use
+	// (initialState): the partitions linearizeByZxid proves never need one.
+	initial *linState
 	// treeHeight caches height()+1 (0: not computed yet); linNewState computes it before
-	// the partition is checked, so concurrent Steps only read it.
+	// porcupine checks the partition, so concurrent Steps only read it.
 	treeHeight int
 }
 
@@ -1495,15 +1563,6 @@ func (s *linState) edit() *linState {
 		return s
 	}
 	return s.clone()
-}
-
-// mutableCopy returns a flat, mutable copy of s for linearizeByZxid.
-func (s *linState) mutableCopy() *linState {
-	flat := make([]linNode, len(s.part.names))
-	for i := range flat {
-		flat[i] = s.node(int32(i))
-	}
-	return &linState{part: s.part, flat: flat, hash: s.hash, anon: slices.Clone(s.anon), mutable: true}
 }
 
 // set changes node i of a state edit or clone returned; it copies the path to a shared leaf.
@@ -1894,6 +1953,7 @@ type linOutcome struct {
 // porcupineOps returns the partition's ops as porcupine operations, the op itself as input
 // and output.
 func (p *linPartition) porcupineOps() []porcupine.Operation {
+	p.initialState() // before any Step, which reads it
 	ops := make([]porcupine.Operation, len(p.ops))
 	for i, lo := range p.ops {
 		ops[i] = porcupine.Operation{ClientId: lo.stream, Input: lo, Output: lo, Call: lo.call, Return: lo.ret}
@@ -1988,7 +2048,7 @@ func (p *linPartition) linearizeByZxid() bool {
 		minRet = min(minRet, order[i].ret)
 	}
 	// One pass, never back to an earlier state: the steps change one mutable state.
-	s := p.initial.mutableCopy()
+	s := &linState{part: p, flat: slices.Clone(p.init), mutable: true}
 	for _, lo := range order {
 		ok, next := p.step(s, lo)
 		if !ok {
@@ -2073,7 +2133,7 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 		budget = 0
 	}
 	res, info := porcupine.CheckOperationsVerbose(linModel, p.porcupineOps(), budget)
-	st := linStuck{state: p.initial}
+	st := linStuck{state: p.initialState()}
 	if res == porcupine.Unknown {
 		return st
 	}
@@ -2088,13 +2148,13 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 		return -slices.Compare(a, b) // the smallest ids win a tie, deterministically
 	})
 	done := make([]bool, len(p.ops))
-	s := p.initial
+	s := p.initialState()
 	for _, i := range best {
 		lo := p.ops[i]
 		var ok bool
 		ok, s = p.step(s, lo)
 		if !ok {
-			return linStuck{state: p.initial}
+			return linStuck{state: p.initialState()}
 		}
 		st.linearized = append(st.linearized, lo)
 		done[i] = true
@@ -2453,7 +2513,7 @@ func (c *linChecker) window(p *linPartition, result porcupine.CheckResult) *linP
 	if result != porcupine.Unknown {
 		st = c.stuck(p)
 	}
-	s := p.initial
+	s := p.initialState()
 	var ops []*linOp
 	switch {
 	case st.explained:
