@@ -438,7 +438,9 @@ func (c *linChecker) compile() {
 		if ti >= 0 {
 			matched[ti] = true
 		}
-		lo := c.newOp(linOp{id: op.ID, client: op.Client, session: session, zxid: op.Zxid, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1})
+		lo := c.newOp()
+		lo.id, lo.client, lo.session, lo.zxid, lo.failAt = op.ID, op.Client, session, op.Zxid, -1
+		lo.call, lo.invoke = int64(op.InvokeSeq), op.Invoke
 		if ti >= 0 {
 			lo.zxid = log[ti].Zxid
 		}
@@ -475,8 +477,9 @@ func (c *linChecker) compile() {
 		if !at.ok {
 			continue
 		}
-		lo := c.newOp(linOp{id: -1, origin: linSynthetic, txn: x, zxid: x.Zxid, client: -1, session: x.Session, failAt: -1,
-			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time})
+		lo := c.newOp()
+		*lo = linOp{id: -1, origin: linSynthetic, txn: x, zxid: x.Zxid, client: -1, session: x.Session, failAt: -1,
+			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time}
 		if c.compileTxn(lo, x) {
 			c.ops = append(c.ops, lo)
 		}
@@ -492,14 +495,15 @@ func (c *linChecker) compile() {
 // linOpChunk is how many ops newOp allocates at once.
 const linOpChunk = 256
 
-// newOp returns a pointer to a copy of op. Ops are allocated in chunks: a history has one per
-// write, and one allocation each was much of the checker's garbage. A chunk is never grown,
-// so the pointers stay good.
-func (c *linChecker) newOp(op linOp) *linOp {
+// newOp returns a pointer to a zero op, which the caller fills in place (an op is large, and
+// copying a literal in cost more than the fields' stores). Ops are allocated in chunks: a
+// history has one per write, and one allocation each was much of the checker's garbage. A
+// chunk is never grown, so the pointers stay good.
+func (c *linChecker) newOp() *linOp {
 	if len(c.opChunk) == cap(c.opChunk) {
 		c.opChunk = make([]linOp, 0, linOpChunk)
 	}
-	c.opChunk = append(c.opChunk, op)
+	c.opChunk = c.opChunk[:len(c.opChunk)+1]
 	return &c.opChunk[len(c.opChunk)-1]
 }
 
@@ -545,24 +549,20 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		return true
 	case tree.OpMulti:
 		lo.multi = true
-		lo.reqs = c.newReqs(len(req.Ops))[:0]
-		for i := range req.Ops {
-			r, ok := c.compileReq(&req.Ops[i], lo.session)
-			if !ok || r.kind == linSetACL {
-				return false // ZooKeeper fails the whole multi (MarshallingError): no effect
-			}
-			lo.reqs = append(lo.reqs, r)
-		}
-		if len(lo.reqs) == 0 {
+		if len(req.Ops) == 0 {
 			return false // an empty multi never reaches a server (A7)
 		}
+		lo.reqs = c.newReqs(len(req.Ops))
+		for i := range req.Ops {
+			if r := &lo.reqs[i]; !c.compileReq(r, &req.Ops[i], lo.session) || r.kind == linSetACL {
+				return false // ZooKeeper fails the whole multi (MarshallingError): no effect
+			}
+		}
 	default:
-		r, ok := c.compileReq(req, lo.session)
-		if !ok {
+		lo.reqs = c.newReqs(1)
+		if !c.compileReq(&lo.reqs[0], req, lo.session) {
 			return false
 		}
-		lo.reqs = c.newReqs(1)
-		lo.reqs[0] = r
 	}
 	switch lo.origin {
 	case linAcked:
@@ -576,9 +576,10 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 	return true
 }
 
-// compileReq compiles one request, with ZooKeeper's client-side and static server checks.
-func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq, bool) {
-	r := linReq{path: -1, parent: -1, version: q.Version, dataLen: int32(len(q.Data))}
+// compileReq compiles one request into r, a zero linReq (in its op's requests, not copied
+// there), with ZooKeeper's client-side and static server checks.
+func (c *linChecker) compileReq(r *linReq, q *tree.Request, session tree.SessionID) bool {
+	r.path, r.parent, r.version, r.dataLen = -1, -1, q.Version, int32(len(q.Data))
 	switch q.Type {
 	case tree.OpCreate, tree.OpCreate2, tree.OpCreateContainer, tree.OpCreateTTL:
 		r.kind = linCreate
@@ -588,10 +589,10 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 			tree.ValidateCreatePath(q.Path, mode.IsSequential()) != nil,
 			mode.IsTTL() && (q.TTL <= 0 || q.TTL > tree.MaxTTL):
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		case len(q.ACL) == 0:
 			r.static = tree.InvalidACL
-			return r, true
+			return true
 		}
 		switch {
 		case mode.IsEphemeral():
@@ -611,7 +612,7 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 		r.kind = linDelete
 		if tree.ValidatePath(q.Path) != nil || tree.IsSpecialPath(q.Path) {
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		}
 		r.path = c.intern(q.Path)
 		r.parent = c.intern(tree.ParentPath(q.Path))
@@ -622,7 +623,7 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 		}
 		if tree.ValidatePath(q.Path) != nil {
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		}
 		r.path = c.intern(q.Path)
 	case tree.OpSetACL:
@@ -630,16 +631,16 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 		switch {
 		case tree.ValidatePath(q.Path) != nil:
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		case len(q.ACL) == 0:
 			r.static = tree.InvalidACL
-			return r, true
+			return true
 		}
 		r.path = c.intern(q.Path)
 	default:
-		return r, false
+		return false
 	}
-	return r, true
+	return true
 }
 
 // linCreateModeMatches pairs a create opcode with its mode as the Java client does.
@@ -812,28 +813,22 @@ func (c *linChecker) compileTxn(lo *linOp, x *tree.Txn) bool {
 				return false // a failed multi changed nothing (A7)
 			}
 		}
-		lo.reqs = c.newReqs(len(x.Ops))[:0]
+		lo.reqs = c.newReqs(len(x.Ops))
 		for i := range x.Ops {
-			r, ok := c.compileSubTxn(&x.Ops[i], x.Session)
-			if !ok {
+			if !c.compileSubTxn(&lo.reqs[i], &x.Ops[i]) {
 				return false
 			}
-			lo.reqs = append(lo.reqs, r)
 		}
 		return len(lo.reqs) > 0
 	}
-	r, ok := c.compileSubTxn(x, x.Session)
-	if !ok || r.kind == linCheck {
-		return false
-	}
 	lo.reqs = c.newReqs(1)
-	lo.reqs[0] = r
-	return true
+	return c.compileSubTxn(&lo.reqs[0], x) && lo.reqs[0].kind != linCheck
 }
 
-// compileSubTxn turns a txn's body into the request it records, with its outcome.
-func (c *linChecker) compileSubTxn(x *tree.Txn, session tree.SessionID) (linReq, bool) {
-	r := linReq{path: -1, parent: -1, version: -1, dataLen: int32(len(x.Data))}
+// compileSubTxn turns a txn's body into the request it records, with its outcome, in r (a
+// zero linReq, as for compileReq).
+func (c *linChecker) compileSubTxn(r *linReq, x *tree.Txn) bool {
+	r.path, r.parent, r.version, r.dataLen = -1, -1, -1, int32(len(x.Data))
 	switch x.Type {
 	case tree.OpCreate, tree.OpCreate2, tree.OpCreateContainer, tree.OpCreateTTL:
 		r.kind = linCreate
@@ -865,9 +860,9 @@ func (c *linChecker) compileSubTxn(x *tree.Txn, session tree.SessionID) (linReq,
 		r.path = c.intern(x.Path)
 		r.version = x.Version - 1 // CheckVersionTxn carries current+1
 	default:
-		return r, false
+		return false
 	}
-	return r, true
+	return true
 }
 
 // linTTLMask marks a TTL owner value (tree's ttlMask: the high byte set, A2).
