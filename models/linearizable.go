@@ -438,7 +438,9 @@ func (c *linChecker) compile() {
 		if ti >= 0 {
 			matched[ti] = true
 		}
-		lo := c.newOp(linOp{id: op.ID, client: op.Client, session: session, zxid: op.Zxid, call: int64(op.InvokeSeq), invoke: op.Invoke, failAt: -1})
+		lo := c.newOp()
+		lo.id, lo.client, lo.session, lo.zxid, lo.failAt = op.ID, op.Client, session, op.Zxid, -1
+		lo.call, lo.invoke = int64(op.InvokeSeq), op.Invoke
 		if ti >= 0 {
 			lo.zxid = log[ti].Zxid
 		}
@@ -475,8 +477,9 @@ func (c *linChecker) compile() {
 		if !at.ok {
 			continue
 		}
-		lo := c.newOp(linOp{id: -1, origin: linSynthetic, txn: x, zxid: x.Zxid, client: -1, session: x.Session, failAt: -1,
-			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time})
+		lo := c.newOp()
+		*lo = linOp{id: -1, origin: linSynthetic, txn: x, zxid: x.Zxid, client: -1, session: x.Session, failAt: -1,
+			call: int64(at.seq), ret: int64(at.seq), invoke: at.time, returned: at.time}
 		if c.compileTxn(lo, x) {
 			c.ops = append(c.ops, lo)
 		}
@@ -492,14 +495,15 @@ func (c *linChecker) compile() {
 // linOpChunk is how many ops newOp allocates at once.
 const linOpChunk = 256
 
-// newOp returns a pointer to a copy of op. Ops are allocated in chunks: a history has one per
-// write, and one allocation each was much of the checker's garbage. A chunk is never grown,
-// so the pointers stay good.
-func (c *linChecker) newOp(op linOp) *linOp {
+// newOp returns a pointer to a zero op, which the caller fills in place (an op is large, and
+// copying a literal in cost more than the fields' stores). Ops are allocated in chunks: a
+// history has one per write, and one allocation each was much of the checker's garbage. A
+// chunk is never grown, so the pointers stay good.
+func (c *linChecker) newOp() *linOp {
 	if len(c.opChunk) == cap(c.opChunk) {
 		c.opChunk = make([]linOp, 0, linOpChunk)
 	}
-	c.opChunk = append(c.opChunk, op)
+	c.opChunk = c.opChunk[:len(c.opChunk)+1]
 	return &c.opChunk[len(c.opChunk)-1]
 }
 
@@ -545,24 +549,20 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 		return true
 	case tree.OpMulti:
 		lo.multi = true
-		lo.reqs = c.newReqs(len(req.Ops))[:0]
-		for i := range req.Ops {
-			r, ok := c.compileReq(&req.Ops[i], lo.session)
-			if !ok || r.kind == linSetACL {
-				return false // ZooKeeper fails the whole multi (MarshallingError): no effect
-			}
-			lo.reqs = append(lo.reqs, r)
-		}
-		if len(lo.reqs) == 0 {
+		if len(req.Ops) == 0 {
 			return false // an empty multi never reaches a server (A7)
 		}
+		lo.reqs = c.newReqs(len(req.Ops))
+		for i := range req.Ops {
+			if r := &lo.reqs[i]; !c.compileReq(r, &req.Ops[i], lo.session) || r.kind == linSetACL {
+				return false // ZooKeeper fails the whole multi (MarshallingError): no effect
+			}
+		}
 	default:
-		r, ok := c.compileReq(req, lo.session)
-		if !ok {
+		lo.reqs = c.newReqs(1)
+		if !c.compileReq(&lo.reqs[0], req, lo.session) {
 			return false
 		}
-		lo.reqs = c.newReqs(1)
-		lo.reqs[0] = r
 	}
 	switch lo.origin {
 	case linAcked:
@@ -576,9 +576,10 @@ func (c *linChecker) compileClientOp(lo *linOp, op *histories.Op) bool {
 	return true
 }
 
-// compileReq compiles one request, with ZooKeeper's client-side and static server checks.
-func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq, bool) {
-	r := linReq{path: -1, parent: -1, version: q.Version, dataLen: int32(len(q.Data))}
+// compileReq compiles one request into r, a zero linReq (in its op's requests, not copied
+// there), with ZooKeeper's client-side and static server checks.
+func (c *linChecker) compileReq(r *linReq, q *tree.Request, session tree.SessionID) bool {
+	r.path, r.parent, r.version, r.dataLen = -1, -1, q.Version, int32(len(q.Data))
 	switch q.Type {
 	case tree.OpCreate, tree.OpCreate2, tree.OpCreateContainer, tree.OpCreateTTL:
 		r.kind = linCreate
@@ -588,10 +589,10 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 			tree.ValidateCreatePath(q.Path, mode.IsSequential()) != nil,
 			mode.IsTTL() && (q.TTL <= 0 || q.TTL > tree.MaxTTL):
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		case len(q.ACL) == 0:
 			r.static = tree.InvalidACL
-			return r, true
+			return true
 		}
 		switch {
 		case mode.IsEphemeral():
@@ -611,7 +612,7 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 		r.kind = linDelete
 		if tree.ValidatePath(q.Path) != nil || tree.IsSpecialPath(q.Path) {
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		}
 		r.path = c.intern(q.Path)
 		r.parent = c.intern(tree.ParentPath(q.Path))
@@ -622,7 +623,7 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 		}
 		if tree.ValidatePath(q.Path) != nil {
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		}
 		r.path = c.intern(q.Path)
 	case tree.OpSetACL:
@@ -630,16 +631,16 @@ func (c *linChecker) compileReq(q *tree.Request, session tree.SessionID) (linReq
 		switch {
 		case tree.ValidatePath(q.Path) != nil:
 			r.static = tree.BadArguments
-			return r, true
+			return true
 		case len(q.ACL) == 0:
 			r.static = tree.InvalidACL
-			return r, true
+			return true
 		}
 		r.path = c.intern(q.Path)
 	default:
-		return r, false
+		return false
 	}
-	return r, true
+	return true
 }
 
 // linCreateModeMatches pairs a create opcode with its mode as the Java client does.
@@ -812,28 +813,22 @@ func (c *linChecker) compileTxn(lo *linOp, x *tree.Txn) bool {
 				return false // a failed multi changed nothing (A7)
 			}
 		}
-		lo.reqs = c.newReqs(len(x.Ops))[:0]
+		lo.reqs = c.newReqs(len(x.Ops))
 		for i := range x.Ops {
-			r, ok := c.compileSubTxn(&x.Ops[i], x.Session)
-			if !ok {
+			if !c.compileSubTxn(&lo.reqs[i], &x.Ops[i]) {
 				return false
 			}
-			lo.reqs = append(lo.reqs, r)
 		}
 		return len(lo.reqs) > 0
 	}
-	r, ok := c.compileSubTxn(x, x.Session)
-	if !ok || r.kind == linCheck {
-		return false
-	}
 	lo.reqs = c.newReqs(1)
-	lo.reqs[0] = r
-	return true
+	return c.compileSubTxn(&lo.reqs[0], x) && lo.reqs[0].kind != linCheck
 }
 
-// compileSubTxn turns a txn's body into the request it records, with its outcome.
-func (c *linChecker) compileSubTxn(x *tree.Txn, session tree.SessionID) (linReq, bool) {
-	r := linReq{path: -1, parent: -1, version: -1, dataLen: int32(len(x.Data))}
+// compileSubTxn turns a txn's body into the request it records, with its outcome, in r (a
+// zero linReq, as for compileReq).
+func (c *linChecker) compileSubTxn(r *linReq, x *tree.Txn) bool {
+	r.path, r.parent, r.version, r.dataLen = -1, -1, -1, int32(len(x.Data))
 	switch x.Type {
 	case tree.OpCreate, tree.OpCreate2, tree.OpCreateContainer, tree.OpCreateTTL:
 		r.kind = linCreate
@@ -865,9 +860,9 @@ func (c *linChecker) compileSubTxn(x *tree.Txn, session tree.SessionID) (linReq,
 		r.path = c.intern(x.Path)
 		r.version = x.Version - 1 // CheckVersionTxn carries current+1
 	default:
-		return r, false
+		return false
 	}
-	return r, true
+	return true
 }
 
 // linTTLMask marks a TTL owner value (tree's ttlMask: the high byte set, A2).
@@ -908,10 +903,14 @@ func (f *linFacts) closeKeys(s tree.SessionID) []int32 {
 // partition computes the couplings, groups the ops into partitions and localizes them.
 func (c *linChecker) partition() {
 	// Result paths interned by compile are all known now; children need their parents.
+	// parentID[i] is the id of path i's parent (-1 for the root).
+	var parentID []int32
 	for i := 0; i < len(c.paths); i++ {
+		par := int32(-1)
 		if p := c.paths[i]; p != tree.RootPath {
-			c.intern(tree.ParentPath(p))
+			par = c.intern(tree.ParentPath(p))
 		}
+		parentID = append(parentID, par)
 	}
 	n := len(c.paths)
 	f := linFacts{
@@ -972,16 +971,10 @@ func (c *linChecker) partition() {
 	}
 	// Children of every sequential parent with an unknown name may have been created at any
 	// time: they are never settled.
-	children := make([][]int32, n)
-	for i, p := range c.paths {
-		if p != tree.RootPath {
-			par := c.pathID[tree.ParentPath(p)]
-			children[par] = append(children[par], int32(i))
-		}
-	}
+	children := linNewChildren(parentID)
 	for p := range n {
 		if f.seqUnknown[p] {
-			for _, ch := range children[p] {
+			for _, ch := range children.of(int32(p)) {
 				f.createdRet[ch] = math.MaxInt64
 				f.mayExist[ch] = true
 			}
@@ -1030,12 +1023,12 @@ func (c *linChecker) partition() {
 		switch {
 		case f.seqParent[p]:
 			// The counter: the parent with every child the history names.
-			for _, ch := range children[p] {
+			for _, ch := range children.of(int32(p)) {
 				uf.union(int32(p), ch)
 			}
 		case f.deleted[p] && !tree.IsSpecialPath(c.paths[p]):
 			// NotEmpty: a deleted node with every child that may exist.
-			for _, ch := range children[p] {
+			for _, ch := range children.of(int32(p)) {
 				if f.mayExist[ch] {
 					uf.union(int32(p), ch)
 				}
@@ -1044,17 +1037,13 @@ func (c *linChecker) partition() {
 	}
 
 	// Group the ops. A close is keyed by the ephemerals it may delete; an expiry is split into
-	// one op per partition among them.
-	byRoot := map[int32]*linPartition{}
-	partOf := func(root int32) *linPartition {
-		p, ok := byRoot[root]
-		if !ok {
-			p = &linPartition{root: root}
-			byRoot[root] = p
-		}
-		return p
+	// one op per partition among them. Each kept op (or piece) is placed under its root first,
+	// so that the partitions and their op lists can be allocated at their sizes.
+	type placed struct {
+		lo   *linOp
+		root int32
 	}
-	var kept []*linOp
+	placedOps := make([]placed, 0, len(c.ops))
 	for _, lo := range c.ops {
 		if lo.close {
 			keys := f.closeKeys(lo.session)
@@ -1063,10 +1052,7 @@ func (c *linChecker) partition() {
 				continue // nothing to delete: no effect on the model
 			}
 			if lo.origin != linSynthetic {
-				p := partOf(uf.find(keys[0]))
-				lo.part = p
-				p.ops = append(p.ops, lo)
-				kept = append(kept, lo)
+				placedOps = append(placedOps, placed{lo, uf.find(keys[0])})
 				continue
 			}
 			var roots []int32
@@ -1077,9 +1063,7 @@ func (c *linChecker) partition() {
 			}
 			for _, r := range roots {
 				piece := *lo
-				piece.part = partOf(r)
-				piece.part.ops = append(piece.part.ops, &piece)
-				kept = append(kept, &piece)
+				placedOps = append(placedOps, placed{&piece, r})
 			}
 			continue
 		}
@@ -1098,12 +1082,39 @@ func (c *linChecker) partition() {
 		if key >= 0 {
 			root = uf.find(key)
 		}
-		p := partOf(root)
-		lo.part = p
-		p.ops = append(p.ops, lo)
-		kept = append(kept, lo)
+		placedOps = append(placedOps, placed{lo, root})
 	}
-	c.ops = kept
+	// byRoot[r+1] is the partition of root r (linNoPath at 0), nil for a root without ops.
+	byRoot := make([]*linPartition, n+1)
+	opsOf := make([]int32, n+1)
+	for _, pl := range placedOps {
+		opsOf[pl.root+1]++
+	}
+	count := 0
+	for _, k := range opsOf {
+		if k > 0 {
+			count++
+		}
+	}
+	parts := make([]linPartition, count)
+	c.parts = make([]*linPartition, 0, count)
+	opList := make([]*linOp, len(placedOps))
+	for r, k := range opsOf {
+		if k > 0 {
+			p := &parts[len(c.parts)]
+			p.root = int32(r - 1)
+			p.ops, opList = opList[:0:k], opList[k:]
+			byRoot[r] = p
+			c.parts = append(c.parts, p)
+		}
+	}
+	c.ops = make([]*linOp, len(placedOps))
+	for i, pl := range placedOps {
+		p := byRoot[pl.root+1]
+		pl.lo.part = p
+		p.ops = append(p.ops, pl.lo)
+		c.ops[i] = pl.lo
+	}
 	var lastTxn *tree.Txn
 	for _, lo := range c.ops {
 		switch lo.origin {
@@ -1121,15 +1132,25 @@ func (c *linChecker) partition() {
 		}
 	}
 
-	members := map[int32][]int32{}
-	for i := range n {
-		r := uf.find(int32(i))
-		if _, ok := byRoot[r]; ok {
-			members[r] = append(members[r], int32(i))
+	// The paths of each partition: rootOf[g] is path g's root; the lists are carved from one
+	// slice, each in id order.
+	rootOf := make([]int32, n)
+	pathsOf := make([]int32, n+1)
+	for g := range n {
+		rootOf[g] = uf.find(int32(g))
+		if byRoot[rootOf[g]+1] != nil {
+			pathsOf[rootOf[g]+1]++
 		}
 	}
-	for _, p := range byRoot {
-		c.parts = append(c.parts, p)
+	members := make([][]int32, n+1)
+	memberList := make([]int32, n)
+	for r, k := range pathsOf {
+		members[r], memberList = memberList[:0:k], memberList[k:]
+	}
+	for g := range n {
+		if r := rootOf[g] + 1; byRoot[r] != nil {
+			members[r] = append(members[r], int32(g))
+		}
 	}
 	// Partitions in the order of their first op; ops in call order (c.ops is sorted).
 	slices.SortFunc(c.parts, func(a, b *linPartition) int {
@@ -1138,11 +1159,50 @@ func (c *linChecker) partition() {
 		}
 		return a.ops[0].id - b.ops[0].id
 	})
+	l := linLocalizer{rootOf: rootOf, parentID: parentID, localOf: make([]int32, n)}
 	for i, p := range c.parts {
 		p.index = i
-		c.localize(p, members[p.root], &f)
+		c.localize(p, members[p.root+1], &f, &l)
 	}
 	c.assignStreams()
+}
+
+// linChildren lists each path's children (by global id, in id order) in one slice: the
+// children of p are list[start[p]:start[p+1]].
+type linChildren struct {
+	start []int32
+	list  []int32
+}
+
+func linNewChildren(parentID []int32) linChildren {
+	ch := linChildren{start: make([]int32, len(parentID)+1), list: make([]int32, 0, len(parentID))}
+	for _, par := range parentID {
+		if par >= 0 {
+			ch.start[par+1]++
+		}
+	}
+	for p := 1; p < len(ch.start); p++ {
+		ch.start[p] += ch.start[p-1]
+	}
+	ch.list = ch.list[:ch.start[len(parentID)]]
+	next := slices.Clone(ch.start[:len(parentID)])
+	for i, par := range parentID {
+		if par >= 0 {
+			ch.list[next[par]] = int32(i)
+			next[par]++
+		}
+	}
+	return ch
+}
+
+func (ch *linChildren) of(p int32) []int32 { return ch.list[ch.start[p]:ch.start[p+1]] }
+
+// linLocalizer maps global path ids to partitions' local indices, for every partition at once.
+type linLocalizer struct {
+	rootOf   []int32 // the union-find root of each path
+	parentID []int32 // the global id of each path's parent, -1 for the root path
+	// localOf is each path's index in its partition, set when localize reaches its partition.
+	localOf []int32
 }
 
 // linNoPath keys the partition of ops that touch no path.
@@ -1168,32 +1228,22 @@ func (u *linUnionFind) union(a, b int32) {
 
 // localize gives a partition its paths (sorted by name), rewrites its ops' path ids to local
 // indices and fixes the state of parents outside it, and builds its initial state.
-func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts) {
+func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts, l *linLocalizer) {
 	slices.SortFunc(global, func(a, b int32) int { return strings.Compare(c.paths[a], c.paths[b]) })
-	local := make(map[int32]int32, len(global))
-	p.names = make([]string, len(global))
 	for i, g := range global {
-		local[g] = int32(i)
-		p.names[i] = c.paths[g]
-	}
-	p.parentOf = make([]int32, len(global))
-	for i, name := range p.names {
-		p.parentOf[i] = -1
-		if name != tree.RootPath {
-			if l, ok := local[c.pathID[tree.ParentPath(name)]]; ok {
-				p.parentOf[i] = l
-			}
-		}
+		l.localOf[g] = int32(i)
 	}
 	toLocal := func(g int32) int32 {
-		if g < 0 {
+		if g < 0 || l.rootOf[g] != p.root {
 			return -1
 		}
-		l, ok := local[g]
-		if !ok {
-			return -1
-		}
-		return l
+		return l.localOf[g]
+	}
+	p.names = make([]string, len(global))
+	p.parentOf = make([]int32, len(global))
+	for i, g := range global {
+		p.names[i] = c.paths[g]
+		p.parentOf[i] = toLocal(l.parentID[g])
 	}
 	type seqKey struct {
 		parent int32
@@ -1258,11 +1308,20 @@ func (c *linChecker) localize(p *linPartition, global []int32, f *linFacts) {
 			lo.cands = slices.Compact(lo.cands)
 		}
 	}
-	init := make([]linNode, len(global))
+	p.init = make([]linNode, len(global))
 	for i, name := range p.names {
-		init[i] = linInitial(name)
+		p.init[i] = linInitial(name)
 	}
-	p.initial = linNewState(p, init)
+}
+
+// initialState returns the partition's initial state, building it on first use. porcupineOps
+// builds it before porcupine gets the partition, in the goroutine that checks it, so that
+// concurrent Steps only read it.
+func (p *linPartition) initialState() *linState {
+	if p.initial == nil {
+		p.initial = linNewState(p, p.init)
+	}
+	return p.initial
 }
 
 // linInitial is a node's state in a fresh tree (tree.New): the reserved nodes exist.
@@ -1320,9 +1379,13 @@ type linPartition struct {
 	// parentOf is the local index of each path's parent, or -1 outside the partition.
 	parentOf []int32
 	ops      []*linOp
-	initial  *linState
+	// init holds the initial node of each path, by local index.
+	init []linNode
+	// initial is the initial state porcupine steps from, built from init on first use
+	// (initialState): the partitions linearizeByZxid proves never need one.
+	initial *linState
 	// treeHeight caches height()+1 (0: not computed yet); linNewState computes it before
-	// the partition is checked, so concurrent Steps only read it.
+	// porcupine checks the partition, so concurrent Steps only read it.
 	treeHeight int
 }
 
@@ -1407,10 +1470,17 @@ type linState struct {
 	// root holds the nodes when the partition has more than linFlatMax paths; its height is
 	// part.height().
 	root *linBranch
-	// Invariant: hash is the sum of every node's term and every anon's term.
+	// Invariant: hash is the sum of every node's term and every anon's term, except in a
+	// mutable state (below), which nothing hashes or compares.
 	hash uint64
 	// anon is sorted by parent, then owner.
 	anon []linAnon
+	// mutable marks the state of linearizeByZxid's single pass, which never steps from an
+	// earlier state again: edit then changes the state in place instead of cloning it (no
+	// allocation per step), and a step that fails may leave it changed.
+	// Invariant: a mutable state is flat (flat holds every path of the partition, whatever
+	// its size) and is seen by nothing but linearizeByZxid; porcupine never steps one.
+	mutable bool
 }
 
 func (p *linPartition) height() int {
@@ -1482,10 +1552,22 @@ func (s *linState) clone() *linState {
 	return &e
 }
 
-// set changes node i of a state clone returned; it copies the path to a shared leaf.
+// edit returns a state that set may change: s itself when it is mutable, else a clone.
+func (s *linState) edit() *linState {
+	if s.mutable {
+		return s
+	}
+	return s.clone()
+}
+
+// set changes node i of a state edit or clone returned; it copies the path to a shared leaf.
 func (s *linState) set(i int32, n linNode) {
 	old := s.node(i)
 	if old == n {
+		return
+	}
+	if s.mutable {
+		s.flat[i] = n // nothing hashes a mutable state
 		return
 	}
 	s.hash += n.term(i) - old.term(i)
@@ -1744,7 +1826,7 @@ func (p *linPartition) step(s *linState, op *linOp) (bool, *linState) {
 		if code != tree.OK {
 			return true, s
 		}
-		e := s.clone()
+		e := s.edit()
 		p.apply(e, r, target)
 		return true, e
 	}
@@ -1755,7 +1837,7 @@ func (p *linPartition) step(s *linState, op *linOp) (bool, *linState) {
 	if code != tree.OK {
 		return true, s
 	}
-	e := s.clone()
+	e := s.edit()
 	p.apply(e, r, target)
 	if !p.matches(e, r, target, counter) {
 		return false, s
@@ -1765,8 +1847,15 @@ func (p *linPartition) step(s *linState, op *linOp) (bool, *linState) {
 
 // stepMulti steps a multi: all or nothing, each op seeing the ones before it (A7).
 func (p *linPartition) stepMulti(s *linState, op *linOp) (bool, *linState) {
-	e := s.clone()
 	failed := op.origin != linUnknown && op.code != tree.OK
+	// A multi that succeeds returns the state its ops changed, or fails the step; one that
+	// failed (or may have) can succeed leaving s as it was, so its ops change a clone.
+	var e *linState
+	if failed || op.origin == linUnknown {
+		e = s.clone()
+	} else {
+		e = s.edit()
+	}
 	for i := range op.reqs {
 		r := &op.reqs[i]
 		want := tree.OK
@@ -1802,6 +1891,9 @@ func (p *linPartition) stepMulti(s *linState, op *linOp) (bool, *linState) {
 // applyClose deletes the session's ephemerals in the partition (A9); each parent in the
 // partition loses a child.
 func (p *linPartition) applyClose(s *linState, op *linOp) *linState {
+	// e may be s itself (a mutable s): reading s after changes is still sound, since a close
+	// reads only its candidates' existence, kind and owner, which dropping a parent's child
+	// does not change, and each candidate once.
 	var e *linState
 	owner := int64(op.session)
 	drop := func(parent int32) {
@@ -1817,14 +1909,14 @@ func (p *linPartition) applyClose(s *linState, op *linOp) *linState {
 			continue
 		}
 		if e == nil {
-			e = s.clone()
+			e = s.edit()
 		}
 		e.set(i, linNode{})
 		drop(p.parentOf[i])
 	}
 	if slices.ContainsFunc(s.anon, func(a linAnon) bool { return a.owner == owner }) {
 		if e == nil {
-			e = s.clone()
+			e = s.edit()
 		}
 		var kept []linAnon
 		for _, a := range s.anon {
@@ -1856,6 +1948,7 @@ type linOutcome struct {
 // porcupineOps returns the partition's ops as porcupine operations, the op itself as input
 // and output.
 func (p *linPartition) porcupineOps() []porcupine.Operation {
+	p.initialState() // before any Step, which reads it
 	ops := make([]porcupine.Operation, len(p.ops))
 	for i, lo := range p.ops {
 		ops[i] = porcupine.Operation{ClientId: lo.stream, Input: lo, Output: lo, Call: lo.call, Return: lo.ret}
@@ -1949,7 +2042,8 @@ func (p *linPartition) linearizeByZxid() bool {
 		}
 		minRet = min(minRet, order[i].ret)
 	}
-	s := p.initial
+	// One pass, never back to an earlier state: the steps change one mutable state.
+	s := &linState{part: p, flat: slices.Clone(p.init), mutable: true}
 	for _, lo := range order {
 		ok, next := p.step(s, lo)
 		if !ok {
@@ -2034,7 +2128,7 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 		budget = 0
 	}
 	res, info := porcupine.CheckOperationsVerbose(linModel, p.porcupineOps(), budget)
-	st := linStuck{state: p.initial}
+	st := linStuck{state: p.initialState()}
 	if res == porcupine.Unknown {
 		return st
 	}
@@ -2049,13 +2143,13 @@ func (c *linChecker) stuck(p *linPartition) linStuck {
 		return -slices.Compare(a, b) // the smallest ids win a tie, deterministically
 	})
 	done := make([]bool, len(p.ops))
-	s := p.initial
+	s := p.initialState()
 	for _, i := range best {
 		lo := p.ops[i]
 		var ok bool
 		ok, s = p.step(s, lo)
 		if !ok {
-			return linStuck{state: p.initial}
+			return linStuck{state: p.initialState()}
 		}
 		st.linearized = append(st.linearized, lo)
 		done[i] = true
@@ -2414,7 +2508,7 @@ func (c *linChecker) window(p *linPartition, result porcupine.CheckResult) *linP
 	if result != porcupine.Unknown {
 		st = c.stuck(p)
 	}
-	s := p.initial
+	s := p.initialState()
 	var ops []*linOp
 	switch {
 	case st.explained:
