@@ -20,8 +20,8 @@ import (
 //   - ACL reference counts match the nodes that use each list;
 //   - czxid <= mzxid and czxid <= pzxid;
 //   - the incremental digest equals one recomputed from scratch;
-//   - a cached sorted child list belongs to a node of the tree and is its
-//     child set, in order.
+//   - a child set kept as a list is in order, without duplicates, and no
+//     longer than maxSorted.
 func (t *Tree) CheckInvariants() error {
 	var errs []error
 	fail := func(format string, args ...any) {
@@ -37,7 +37,6 @@ func (t *Tree) CheckInvariants() error {
 	containers := make(map[string]struct{})
 	ttls := make(map[string]struct{})
 	refs := make(map[aclRef]int64)
-	cached := 0 // the nodes with a cached child list (listed)
 	for _, path := range paths {
 		n := t.nodes[path]
 		refs[n.acl]++
@@ -45,27 +44,24 @@ func (t *Tree) CheckInvariants() error {
 			parent, ok := t.nodes[ParentPath(path)]
 			if !ok {
 				fail("%s: parent missing", path)
-			} else if _, listed := parent.children[BaseName(path)]; !listed {
+			} else if !parent.children.has(BaseName(path)) {
 				fail("%s: not listed among its parent's children", path)
 			}
 		}
-		for name := range n.children {
+		for name := range n.children.all {
 			if _, ok := t.nodes[JoinPath(path, name)]; !ok {
 				fail("%s: lists child %q that does not exist", path, name)
 			}
 		}
-		if n.children != nil && len(n.children) == 0 {
+		if n.children != nil && n.children.len() == 0 {
 			fail("%s: empty child set not released", path)
 		}
-		if sorted, ok := t.listed[n]; ok {
-			cached++
-			if !slices.Equal(sorted, sortedKeys(n.children)) {
-				fail("%s: cached child list %q is not the child set %q", path, sorted, sortedKeys(n.children))
-			}
+		if c := n.children; c != nil && c.big == nil && (len(c.sorted) > maxSorted || !strictlyIncreasing(c.sorted)) {
+			fail("%s: child list %q is not strictly increasing, or longer than %d", path, c.sorted, maxSorted)
 		}
 		reserved := path == RootPath || path == ZooKeeperPath
-		if !reserved && int(n.cversion) < len(n.children) {
-			fail("%s: cversion %d counts fewer creates than its %d children", path, n.cversion, len(n.children))
+		if !reserved && int(n.cversion) < n.children.len() {
+			fail("%s: cversion %d counts fewer creates than its %d children", path, n.cversion, n.children.len())
 		}
 		if !reserved && (n.mzxid < n.czxid || n.pzxid < n.czxid) {
 			fail("%s: czxid %s after mzxid %s or pzxid %s", path, n.czxid, n.mzxid, n.pzxid)
@@ -100,9 +96,6 @@ func (t *Tree) CheckInvariants() error {
 		if e.refs != refs[aclRef(ref)] {
 			fail("ACL %d %v has %d references, %d nodes use it", ref, e.acl, e.refs, refs[aclRef(ref)])
 		}
-	}
-	if cached != len(t.listed) {
-		fail("%d cached child lists, %d of them for nodes of the tree", len(t.listed), cached)
 	}
 	if d := t.RecomputeDigest(); d != t.digest {
 		fail("digest %#016x, recomputed %#016x", t.digest, d)
@@ -140,4 +133,14 @@ func describeIndex(index map[SessionID]map[string]struct{}) map[SessionID][]stri
 		out[s] = sortedKeys(set)
 	}
 	return out // fmt prints maps in key order
+}
+
+// strictlyIncreasing reports whether names are sorted without duplicates.
+func strictlyIncreasing(names []string) bool {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] >= names[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -139,7 +139,7 @@ func (p *Preparer) lookup(path string, scratch *record) *record {
 	if !ok {
 		return nil
 	}
-	*scratch = record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(len(n.children))}
+	*scratch = record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(n.children.len())}
 	scratch.node.children = nil
 	return scratch
 }

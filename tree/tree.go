@@ -42,19 +42,7 @@ type Tree struct {
 
 	// changes is reused by Apply; see Applied.Changes.
 	changes []Change
-
-	// listed caches the sorted child names of the nodes whose children were listed (Children)
-	// and that have at most maxListed children, kept up to date as children come and go, so that
-	// a getChildren of a busy parent copies a list instead of sorting its child set again. A
-	// node's entry goes when it would grow past maxListed or the node is deleted. It is nil
-	// until the first listing.
-	// Invariant: listed[n] holds exactly the keys of n.children, in order, and n is in nodes.
-	listed map[*znode][]string
 }
-
-// maxListed bounds the child lists that listed keeps: inserting a name moves the names after
-// it, which for a huge child set would cost more than sorting it on the rare listing.
-const maxListed = 4096
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
@@ -137,44 +125,7 @@ func (t *Tree) Children(path string) ([]string, bool) {
 }
 
 // children is Children of the node n.
-func (t *Tree) children(n *znode) []string {
-	sorted, ok := t.listed[n]
-	if !ok {
-		sorted = make([]string, 0, len(n.children))
-		for name := range n.children {
-			sorted = append(sorted, name)
-		}
-		slices.Sort(sorted)
-		if len(sorted) > maxListed {
-			return sorted
-		}
-		if t.listed == nil {
-			t.listed = make(map[*znode][]string)
-		}
-		t.listed[n] = sorted
-	}
-	names := make([]string, len(sorted)) // the caller's own copy, never nil
-	copy(names, sorted)
-	return names
-}
-
-// listChild keeps parent's cached child list (listed) in step with adding (add) or removing the
-// child name.
-func (t *Tree) listChild(parent *znode, name string, add bool) {
-	sorted, ok := t.listed[parent]
-	if !ok {
-		return
-	}
-	i, found := slices.BinarySearch(sorted, name)
-	switch {
-	case add && !found && len(sorted) >= maxListed:
-		delete(t.listed, parent)
-	case add && !found:
-		t.listed[parent] = slices.Insert(sorted, i, name)
-	case !add && found:
-		t.listed[parent] = slices.Delete(sorted, i, i+1)
-	}
-}
+func (t *Tree) children(n *znode) []string { return n.children.list() }
 
 // ACL returns the ACL of path. It is shared with the tree and must not be
 // modified.
@@ -243,13 +194,9 @@ func sortedKeys(set map[string]struct{}) []string {
 // path so that the name shares the path's bytes.
 func (t *Tree) addChild(parent *znode, path string) {
 	if parent.children == nil {
-		parent.children = make(map[string]struct{}, 1)
+		parent.children = newChildSet(1)
 	}
-	name := BaseName(path)
-	parent.children[name] = struct{}{}
-	if t.listed != nil {
-		t.listChild(parent, name, true)
-	}
+	parent.children.add(BaseName(path))
 }
 
 // kind classifies a node's owner under this tree's options.
