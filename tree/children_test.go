@@ -77,9 +77,9 @@ func TestChildSetKeepsItsOrderAcrossSizes(t *testing.T) {
 }
 
 // The set operations themselves, in both representations, against a sorted reference.
-func TestChildSetOperations(t *testing.T) {
+func TestNameSetOperations(t *testing.T) {
 	for _, n := range []int{0, 5, maxSorted, 3 * maxSorted} {
-		c := newChildSet(n)
+		c := newNameSet(n)
 		var want []string
 		for i := range n {
 			name := fmt.Sprintf("c%06d", (i*7919)%(n+1)) // distinct, in a scrambled order
@@ -117,11 +117,11 @@ func TestChildSetOperations(t *testing.T) {
 				t.Fatalf("n=%d: has(%q) = %v", n, name, c.has(name))
 			}
 		}
-		if c.big == nil && !strictlyIncreasing(c.sorted) {
+		if !c.valid() {
 			t.Fatalf("n=%d: list out of order", n)
 		}
 	}
-	var empty *childSet
+	var empty *nameSet
 	if empty.len() != 0 || empty.has("a") || empty.list() == nil || len(empty.list()) != 0 {
 		t.Fatal("the nil set is not empty")
 	}

@@ -33,7 +33,7 @@ func (t *Tree) CheckInvariants() error {
 	}
 	slices.Sort(paths) // so that the report is deterministic
 
-	ephemerals := make(map[SessionID]map[string]struct{})
+	ephemerals := make(map[SessionID][]string) // each in order, as paths is
 	containers := make(map[string]struct{})
 	ttls := make(map[string]struct{})
 	refs := make(map[aclRef]int64)
@@ -56,8 +56,8 @@ func (t *Tree) CheckInvariants() error {
 		if n.children != nil && n.children.len() == 0 {
 			fail("%s: empty child set not released", path)
 		}
-		if c := n.children; c != nil && c.big == nil && (len(c.sorted) > maxSorted || !strictlyIncreasing(c.sorted)) {
-			fail("%s: child list %q is not strictly increasing, or longer than %d", path, c.sorted, maxSorted)
+		if !n.children.valid() {
+			fail("%s: child list %q is not strictly increasing, or longer than %d", path, n.children.sorted, maxSorted)
 		}
 		reserved := path == RootPath || path == ZooKeeperPath
 		if !reserved && int(n.cversion) < n.children.len() {
@@ -69,10 +69,7 @@ func (t *Tree) CheckInvariants() error {
 		switch t.kind(n.ephemeralOwner) {
 		case kindNormal:
 			s := SessionID(n.ephemeralOwner)
-			if ephemerals[s] == nil {
-				ephemerals[s] = make(map[string]struct{})
-			}
-			ephemerals[s][path] = struct{}{}
+			ephemerals[s] = append(ephemerals[s], path)
 			if _, live := t.sessions[s]; !live {
 				fail("%s: owned by session %s, which is not live", path, s)
 			}
@@ -83,7 +80,7 @@ func (t *Tree) CheckInvariants() error {
 		}
 	}
 	if !equalIndex(ephemerals, t.ephemerals) {
-		fail("ephemeral index %v does not match the nodes' owners %v", describeIndex(t.ephemerals), describeIndex(ephemerals))
+		fail("ephemeral index %v does not match the nodes' owners %v", describeIndex(t.ephemerals), ephemerals)
 	}
 	if !equalSet(containers, t.containers) {
 		fail("container set %v does not match the container nodes %v", sortedKeys(t.containers), sortedKeys(containers))
@@ -115,30 +112,39 @@ func equalSet(a, b map[string]struct{}) bool {
 	return true
 }
 
-func equalIndex(a, b map[SessionID]map[string]struct{}) bool {
+// equalIndex reports whether the tree's ephemeral index b holds the sorted lists of a, and no
+// empty set, each set kept as its invariant says.
+func equalIndex(a map[SessionID][]string, b map[SessionID]*nameSet) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	for s, set := range a {
-		if !equalSet(set, b[s]) {
+	for s, set := range b {
+		if set.len() == 0 || !set.valid() || !slices.Equal(set.list(), a[s]) {
 			return false
 		}
 	}
 	return true
 }
 
-func describeIndex(index map[SessionID]map[string]struct{}) map[SessionID][]string {
+func describeIndex(index map[SessionID]*nameSet) map[SessionID][]string {
 	out := make(map[SessionID][]string, len(index))
 	for s, set := range index {
-		out[s] = sortedKeys(set)
+		out[s] = set.list()
 	}
 	return out // fmt prints maps in key order
 }
 
-// strictlyIncreasing reports whether names are sorted without duplicates.
-func strictlyIncreasing(names []string) bool {
-	for i := 1; i < len(names); i++ {
-		if names[i-1] >= names[i] {
+// valid reports whether the set keeps its invariant: a list is strictly increasing and no
+// longer than maxSorted.
+func (c *nameSet) valid() bool {
+	if c == nil || c.big != nil {
+		return true
+	}
+	if len(c.sorted) > maxSorted {
+		return false
+	}
+	for i := 1; i < len(c.sorted); i++ {
+		if c.sorted[i-1] >= c.sorted[i] {
 			return false
 		}
 	}

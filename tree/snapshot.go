@@ -623,7 +623,7 @@ func (d *snapDecoder) decode() (*Tree, error) {
 	t := &Tree{
 		opts:       Options{ExtendedTypes: flags&snapFlagExtendedTypes != 0, SkipACL: flags&snapFlagSkipACL != 0},
 		acls:       newACLTable(),
-		ephemerals: make(map[SessionID]map[string]struct{}),
+		ephemerals: make(map[SessionID]*nameSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 		lastZxid:   Zxid(le.Uint64(b[4:])),
@@ -907,7 +907,7 @@ func (d *snapDecoder) decodeNodes(t *Tree) error {
 				if int(cur.cversion) < k && cur != root && cur != zk {
 					return badSnapshot("node %s: cversion %d counts fewer creates than its %d children", ParentPath(c.path), cur.cversion, k)
 				}
-				cur.children = newChildSet(k)
+				cur.children = newNameSet(k)
 			}
 		}
 		cur.children.add(BaseName(c.path))

@@ -30,7 +30,7 @@ type Tree struct {
 	sessions map[SessionID]int32
 	// Invariant: ephemerals[s] is exactly the set of nodes whose owner is s
 	// (of kind normal); no entry is an empty set.
-	ephemerals map[SessionID]map[string]struct{}
+	ephemerals map[SessionID]*nameSet
 	// Invariant: containers and ttls hold exactly the container and TTL nodes.
 	containers map[string]struct{}
 	ttls       map[string]struct{}
@@ -57,7 +57,7 @@ func New(opts Options) *Tree {
 		nodes:      make(map[string]*znode),
 		acls:       newACLTable(),
 		sessions:   make(map[SessionID]int32),
-		ephemerals: make(map[SessionID]map[string]struct{}),
+		ephemerals: make(map[SessionID]*nameSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 	}
@@ -156,7 +156,7 @@ func (t *Tree) SessionTimeout(id SessionID) (int32, bool) {
 // Ephemerals returns the paths of the ephemeral nodes that session owns, in
 // sorted order.
 func (t *Tree) Ephemerals(session SessionID) []string {
-	return sortedKeys(t.ephemerals[session])
+	return t.ephemerals[session].list()
 }
 
 // Containers returns the paths of every container node, sorted.
@@ -190,11 +190,15 @@ func sortedKeys(set map[string]struct{}) []string {
 	return keys
 }
 
+// smallSet is the room a new child set or ephemeral set starts with: a set rarely stays at one
+// name, and each doubling of its list below that would be an allocation.
+const smallSet = 4
+
 // addChild records path as a child of parent, naming it by a substring of
 // path so that the name shares the path's bytes.
 func (t *Tree) addChild(parent *znode, path string) {
 	if parent.children == nil {
-		parent.children = newChildSet(1)
+		parent.children = newNameSet(smallSet)
 	}
 	parent.children.add(BaseName(path))
 }
@@ -214,13 +218,13 @@ func (t *Tree) index(path string, owner int64, add bool) {
 		set := t.ephemerals[s]
 		if add {
 			if set == nil {
-				set = make(map[string]struct{})
+				set = newNameSet(smallSet)
 				t.ephemerals[s] = set
 			}
-			set[path] = struct{}{}
+			set.add(path)
 		} else if set != nil {
-			delete(set, path)
-			if len(set) == 0 {
+			set.remove(path)
+			if set.len() == 0 {
 				delete(t.ephemerals, s)
 			}
 		}

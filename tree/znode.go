@@ -12,7 +12,7 @@ type znode struct {
 	data []byte
 	// Invariant: the names of the children, each a substring of the child's
 	// full path so that it shares its bytes; nil when there are none.
-	children *childSet
+	children *nameSet
 
 	czxid, mzxid, pzxid Zxid
 	ctime, mtime        int64

@@ -2,36 +2,37 @@ package tree
 
 import "slices"
 
-// maxSorted bounds the child sets kept as a sorted list. Inserting a name moves the names after
-// it, which for a huge child set would cost more than hashing it; a set that grows past
-// maxSorted becomes a map and is sorted on the rare listing instead.
+// maxSorted bounds the name sets kept as a sorted list. Inserting a name moves the names after
+// it, which for a huge set would cost more than hashing it; a set that grows past maxSorted
+// becomes a map and is sorted on the rare listing instead.
 const maxSorted = 1024
 
-// childSet is the set of a node's child names. Most parents have a few hundred children at
-// most, created and deleted over and over and listed often (getChildren, the recipes' bread),
-// so a small set is a sorted list: a create or delete is a binary search and a short move (a
-// sequential child, the usual create, is an append), and a listing is a copy. Only a set that
-// outgrows maxSorted pays for a map, and its listings sort it.
+// nameSet is a set of strings listed in order: a node's child names, or the paths of the
+// ephemerals a session owns. Most parents have a few hundred children at most, created and
+// deleted over and over and listed often (getChildren, the recipes' bread), and a session owns
+// a few dozen ephemerals, so a small set is a sorted list: an add or remove is a binary search
+// and a short move (a sequential node, the usual create, is an append), and a listing is a
+// copy. Only a set that outgrows maxSorted pays for a map, and its listings sort it.
 //
-// A nil *childSet is the empty set; its read methods work on nil.
-type childSet struct {
+// A nil *nameSet is the empty set; its read methods work on nil.
+type nameSet struct {
 	// Invariant: while big is nil, sorted holds the names in increasing order, without
 	// duplicates, and at most maxSorted of them; once big is set, it holds the names and
-	// sorted is nil. Each name is a substring of the child's full path, sharing its bytes.
+	// sorted is nil.
 	sorted []string
 	big    map[string]struct{}
 }
 
-// newChildSet returns an empty set with room for n names.
-func newChildSet(n int) *childSet {
+// newNameSet returns an empty set with room for n names.
+func newNameSet(n int) *nameSet {
 	if n > maxSorted {
-		return &childSet{big: make(map[string]struct{}, n)}
+		return &nameSet{big: make(map[string]struct{}, n)}
 	}
-	return &childSet{sorted: make([]string, 0, n)}
+	return &nameSet{sorted: make([]string, 0, n)}
 }
 
 // len returns the number of names.
-func (c *childSet) len() int {
+func (c *nameSet) len() int {
 	switch {
 	case c == nil:
 		return 0
@@ -42,7 +43,7 @@ func (c *childSet) len() int {
 }
 
 // has reports whether name is in the set.
-func (c *childSet) has(name string) bool {
+func (c *nameSet) has(name string) bool {
 	switch {
 	case c == nil:
 		return false
@@ -55,7 +56,7 @@ func (c *childSet) has(name string) bool {
 }
 
 // add puts name in the set.
-func (c *childSet) add(name string) {
+func (c *nameSet) add(name string) {
 	if c.big != nil {
 		c.big[name] = struct{}{}
 		return
@@ -84,7 +85,7 @@ func (c *childSet) add(name string) {
 }
 
 // remove takes name out of the set.
-func (c *childSet) remove(name string) {
+func (c *nameSet) remove(name string) {
 	if c.big != nil {
 		delete(c.big, name)
 		return
@@ -95,7 +96,7 @@ func (c *childSet) remove(name string) {
 }
 
 // all calls yield for each name, in no particular order, until it returns false.
-func (c *childSet) all(yield func(name string) bool) {
+func (c *nameSet) all(yield func(name string) bool) {
 	switch {
 	case c == nil:
 	case c.big != nil:
@@ -114,7 +115,7 @@ func (c *childSet) all(yield func(name string) bool) {
 }
 
 // list returns the names in increasing order, in a slice of the caller's own, never nil.
-func (c *childSet) list() []string {
+func (c *nameSet) list() []string {
 	switch {
 	case c == nil:
 		return []string{}
