@@ -187,13 +187,11 @@ func (t *Tree) deleteNode(path string, zxid Zxid) Code {
 	if !ok {
 		return NoNode
 	}
-	delete(parent.children, BaseName(path))
-	if len(parent.children) == 0 {
-		parent.children = nil
-	}
-	if t.listed != nil {
-		t.listChild(parent, BaseName(path), false)
-		delete(t.listed, n) // a deleted node has no children, and its znode is gone
+	if parent.children != nil {
+		parent.children.remove(BaseName(path))
+		if parent.children.len() == 0 {
+			parent.children = nil
+		}
 	}
 	t.digest -= t.nodeTerm(path, n)
 	delete(t.nodes, path)

@@ -20,8 +20,8 @@ import (
 //   - ACL reference counts match the nodes that use each list;
 //   - czxid <= mzxid and czxid <= pzxid;
 //   - the incremental digest equals one recomputed from scratch;
-//   - a cached sorted child list belongs to a node of the tree and is its
-//     child set, in order.
+//   - a child set kept as a list is in order, without duplicates, and no
+//     longer than maxSorted.
 func (t *Tree) CheckInvariants() error {
 	var errs []error
 	fail := func(format string, args ...any) {
@@ -33,11 +33,10 @@ func (t *Tree) CheckInvariants() error {
 	}
 	slices.Sort(paths) // so that the report is deterministic
 
-	ephemerals := make(map[SessionID]map[string]struct{})
+	ephemerals := make(map[SessionID][]string) // each in order, as paths is
 	containers := make(map[string]struct{})
 	ttls := make(map[string]struct{})
 	refs := make(map[aclRef]int64)
-	cached := 0 // the nodes with a cached child list (listed)
 	for _, path := range paths {
 		n := t.nodes[path]
 		refs[n.acl]++
@@ -45,27 +44,24 @@ func (t *Tree) CheckInvariants() error {
 			parent, ok := t.nodes[ParentPath(path)]
 			if !ok {
 				fail("%s: parent missing", path)
-			} else if _, listed := parent.children[BaseName(path)]; !listed {
+			} else if !parent.children.has(BaseName(path)) {
 				fail("%s: not listed among its parent's children", path)
 			}
 		}
-		for name := range n.children {
+		for name := range n.children.all {
 			if _, ok := t.nodes[JoinPath(path, name)]; !ok {
 				fail("%s: lists child %q that does not exist", path, name)
 			}
 		}
-		if n.children != nil && len(n.children) == 0 {
+		if n.children != nil && n.children.len() == 0 {
 			fail("%s: empty child set not released", path)
 		}
-		if sorted, ok := t.listed[n]; ok {
-			cached++
-			if !slices.Equal(sorted, sortedKeys(n.children)) {
-				fail("%s: cached child list %q is not the child set %q", path, sorted, sortedKeys(n.children))
-			}
+		if !n.children.valid() {
+			fail("%s: child list %q is not strictly increasing, or longer than %d", path, n.children.sorted, maxSorted)
 		}
 		reserved := path == RootPath || path == ZooKeeperPath
-		if !reserved && int(n.cversion) < len(n.children) {
-			fail("%s: cversion %d counts fewer creates than its %d children", path, n.cversion, len(n.children))
+		if !reserved && int(n.cversion) < n.children.len() {
+			fail("%s: cversion %d counts fewer creates than its %d children", path, n.cversion, n.children.len())
 		}
 		if !reserved && (n.mzxid < n.czxid || n.pzxid < n.czxid) {
 			fail("%s: czxid %s after mzxid %s or pzxid %s", path, n.czxid, n.mzxid, n.pzxid)
@@ -73,10 +69,7 @@ func (t *Tree) CheckInvariants() error {
 		switch t.kind(n.ephemeralOwner) {
 		case kindNormal:
 			s := SessionID(n.ephemeralOwner)
-			if ephemerals[s] == nil {
-				ephemerals[s] = make(map[string]struct{})
-			}
-			ephemerals[s][path] = struct{}{}
+			ephemerals[s] = append(ephemerals[s], path)
 			if _, live := t.sessions[s]; !live {
 				fail("%s: owned by session %s, which is not live", path, s)
 			}
@@ -87,7 +80,7 @@ func (t *Tree) CheckInvariants() error {
 		}
 	}
 	if !equalIndex(ephemerals, t.ephemerals) {
-		fail("ephemeral index %v does not match the nodes' owners %v", describeIndex(t.ephemerals), describeIndex(ephemerals))
+		fail("ephemeral index %v does not match the nodes' owners %v", describeIndex(t.ephemerals), ephemerals)
 	}
 	if !equalSet(containers, t.containers) {
 		fail("container set %v does not match the container nodes %v", sortedKeys(t.containers), sortedKeys(containers))
@@ -100,9 +93,6 @@ func (t *Tree) CheckInvariants() error {
 		if e.refs != refs[aclRef(ref)] {
 			fail("ACL %d %v has %d references, %d nodes use it", ref, e.acl, e.refs, refs[aclRef(ref)])
 		}
-	}
-	if cached != len(t.listed) {
-		fail("%d cached child lists, %d of them for nodes of the tree", len(t.listed), cached)
 	}
 	if d := t.RecomputeDigest(); d != t.digest {
 		fail("digest %#016x, recomputed %#016x", t.digest, d)
@@ -122,22 +112,41 @@ func equalSet(a, b map[string]struct{}) bool {
 	return true
 }
 
-func equalIndex(a, b map[SessionID]map[string]struct{}) bool {
+// equalIndex reports whether the tree's ephemeral index b holds the sorted lists of a, and no
+// empty set, each set kept as its invariant says.
+func equalIndex(a map[SessionID][]string, b map[SessionID]*nameSet) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	for s, set := range a {
-		if !equalSet(set, b[s]) {
+	for s, set := range b {
+		if set.len() == 0 || !set.valid() || !slices.Equal(set.list(), a[s]) {
 			return false
 		}
 	}
 	return true
 }
 
-func describeIndex(index map[SessionID]map[string]struct{}) map[SessionID][]string {
+func describeIndex(index map[SessionID]*nameSet) map[SessionID][]string {
 	out := make(map[SessionID][]string, len(index))
 	for s, set := range index {
-		out[s] = sortedKeys(set)
+		out[s] = set.list()
 	}
 	return out // fmt prints maps in key order
+}
+
+// valid reports whether the set keeps its invariant: a list is strictly increasing and no
+// longer than maxSorted.
+func (c *nameSet) valid() bool {
+	if c == nil || c.big != nil {
+		return true
+	}
+	if len(c.sorted) > maxSorted {
+		return false
+	}
+	for i := 1; i < len(c.sorted); i++ {
+		if c.sorted[i-1] >= c.sorted[i] {
+			return false
+		}
+	}
+	return true
 }

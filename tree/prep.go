@@ -139,7 +139,7 @@ func (p *Preparer) lookup(path string, scratch *record) *record {
 	if !ok {
 		return nil
 	}
-	*scratch = record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(len(n.children))}
+	*scratch = record{zxid: -1, path: path, exists: true, node: *n, acl: p.tree.acls.get(n.acl), childCount: int32(n.children.len())}
 	scratch.node.children = nil
 	return scratch
 }
@@ -648,7 +648,7 @@ func (p *Preparer) prepCheck(x *Txn, req *Request, hdr Header, auth Auth) Code {
 // before the close commits still sees the ephemerals and fails NotEmpty.
 func (p *Preparer) prepCloseSession(x *Txn, hdr Header) {
 	es := make(map[string]struct{})
-	for path := range p.tree.ephemerals[hdr.Session] {
+	for path := range p.tree.ephemerals[hdr.Session].all {
 		es[path] = struct{}{}
 	}
 	for _, r := range p.log[p.head:] {

@@ -17,7 +17,7 @@ func (t *Tree) ReapCandidates(now, maxNeverUsedMs int64) []string {
 	var out []string
 	for path := range t.containers {
 		n := t.nodes[path]
-		if len(n.children) > 0 {
+		if n.children.len() > 0 {
 			continue
 		}
 		if n.cversion > 0 || (maxNeverUsedMs != 0 && now-n.mtime > maxNeverUsedMs) {
@@ -26,7 +26,7 @@ func (t *Tree) ReapCandidates(now, maxNeverUsedMs int64) []string {
 	}
 	for path := range t.ttls {
 		n := t.nodes[path]
-		if len(n.children) > 0 {
+		if n.children.len() > 0 {
 			continue
 		}
 		if ttl := n.ephemeralOwner &^ ttlMask; ttl != 0 && now-n.mtime > ttl {

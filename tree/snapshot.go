@@ -282,14 +282,14 @@ func (t *Tree) walkSorted(root *znode, visit func(path []byte, n *znode)) (int, 
 	)
 	push := func(n *znode, prefix int) error {
 		lo := len(items)
-		for name := range n.children {
+		for name := range n.children.all {
 			buf = append(append(buf[:prefix], '/'), name...)
 			child := t.nodes[string(buf)]
 			if child == nil {
 				return fmt.Errorf("tree: cannot write a snapshot: %q is listed as a child but does not exist", buf)
 			}
 			items = append(items, snapItem{name: name, n: child})
-			if len(child.children) > 0 {
+			if child.children.len() > 0 {
 				items = append(items, snapItem{name: name, n: child, sub: true})
 			}
 		}
@@ -623,7 +623,7 @@ func (d *snapDecoder) decode() (*Tree, error) {
 	t := &Tree{
 		opts:       Options{ExtendedTypes: flags&snapFlagExtendedTypes != 0, SkipACL: flags&snapFlagSkipACL != 0},
 		acls:       newACLTable(),
-		ephemerals: make(map[SessionID]map[string]struct{}),
+		ephemerals: make(map[SessionID]*nameSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 		lastZxid:   Zxid(le.Uint64(b[4:])),
@@ -907,10 +907,10 @@ func (d *snapDecoder) decodeNodes(t *Tree) error {
 				if int(cur.cversion) < k && cur != root && cur != zk {
 					return badSnapshot("node %s: cversion %d counts fewer creates than its %d children", ParentPath(c.path), cur.cversion, k)
 				}
-				cur.children = make(map[string]struct{}, k)
+				cur.children = newNameSet(k)
 			}
 		}
-		cur.children[BaseName(c.path)] = struct{}{}
+		cur.children.add(BaseName(c.path))
 	}
 	return nil
 }

@@ -697,12 +697,12 @@ func TestSnapshotPathOrder(t *testing.T) {
 // cannot be written silently short of a node.
 func TestSnapshotOfBrokenTree(t *testing.T) {
 	tr := snapSmallTree(t)
-	delete(tr.nodes[RootPath].children, "zz")
+	tr.nodes[RootPath].children.remove("zz")
 	if err := tr.WriteSnapshot(&bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "reachable") {
 		t.Errorf("unlisted node: %v", err)
 	}
 	tr = snapSmallTree(t)
-	tr.nodes[RootPath].children["ghost"] = struct{}{}
+	tr.nodes[RootPath].children.add("ghost")
 	if err := tr.WriteSnapshot(&bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), `"/ghost" is listed as a child but does not exist`) {
 		t.Errorf("phantom child: %v", err)
 	}

@@ -30,7 +30,7 @@ type Tree struct {
 	sessions map[SessionID]int32
 	// Invariant: ephemerals[s] is exactly the set of nodes whose owner is s
 	// (of kind normal); no entry is an empty set.
-	ephemerals map[SessionID]map[string]struct{}
+	ephemerals map[SessionID]*nameSet
 	// Invariant: containers and ttls hold exactly the container and TTL nodes.
 	containers map[string]struct{}
 	ttls       map[string]struct{}
@@ -42,19 +42,7 @@ type Tree struct {
 
 	// changes is reused by Apply; see Applied.Changes.
 	changes []Change
-
-	// listed caches the sorted child names of the nodes whose children were listed (Children)
-	// and that have at most maxListed children, kept up to date as children come and go, so that
-	// a getChildren of a busy parent copies a list instead of sorting its child set again. A
-	// node's entry goes when it would grow past maxListed or the node is deleted. It is nil
-	// until the first listing.
-	// Invariant: listed[n] holds exactly the keys of n.children, in order, and n is in nodes.
-	listed map[*znode][]string
 }
-
-// maxListed bounds the child lists that listed keeps: inserting a name moves the names after
-// it, which for a huge child set would cost more than sorting it on the rare listing.
-const maxListed = 4096
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
@@ -69,7 +57,7 @@ func New(opts Options) *Tree {
 		nodes:      make(map[string]*znode),
 		acls:       newACLTable(),
 		sessions:   make(map[SessionID]int32),
-		ephemerals: make(map[SessionID]map[string]struct{}),
+		ephemerals: make(map[SessionID]*nameSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 	}
@@ -137,44 +125,7 @@ func (t *Tree) Children(path string) ([]string, bool) {
 }
 
 // children is Children of the node n.
-func (t *Tree) children(n *znode) []string {
-	sorted, ok := t.listed[n]
-	if !ok {
-		sorted = make([]string, 0, len(n.children))
-		for name := range n.children {
-			sorted = append(sorted, name)
-		}
-		slices.Sort(sorted)
-		if len(sorted) > maxListed {
-			return sorted
-		}
-		if t.listed == nil {
-			t.listed = make(map[*znode][]string)
-		}
-		t.listed[n] = sorted
-	}
-	names := make([]string, len(sorted)) // the caller's own copy, never nil
-	copy(names, sorted)
-	return names
-}
-
-// listChild keeps parent's cached child list (listed) in step with adding (add) or removing the
-// child name.
-func (t *Tree) listChild(parent *znode, name string, add bool) {
-	sorted, ok := t.listed[parent]
-	if !ok {
-		return
-	}
-	i, found := slices.BinarySearch(sorted, name)
-	switch {
-	case add && !found && len(sorted) >= maxListed:
-		delete(t.listed, parent)
-	case add && !found:
-		t.listed[parent] = slices.Insert(sorted, i, name)
-	case !add && found:
-		t.listed[parent] = slices.Delete(sorted, i, i+1)
-	}
-}
+func (t *Tree) children(n *znode) []string { return n.children.list() }
 
 // ACL returns the ACL of path. It is shared with the tree and must not be
 // modified.
@@ -205,7 +156,7 @@ func (t *Tree) SessionTimeout(id SessionID) (int32, bool) {
 // Ephemerals returns the paths of the ephemeral nodes that session owns, in
 // sorted order.
 func (t *Tree) Ephemerals(session SessionID) []string {
-	return sortedKeys(t.ephemerals[session])
+	return t.ephemerals[session].list()
 }
 
 // Containers returns the paths of every container node, sorted.
@@ -239,17 +190,17 @@ func sortedKeys(set map[string]struct{}) []string {
 	return keys
 }
 
+// smallSet is the room a new child set or ephemeral set starts with: a set rarely stays at one
+// name, and each doubling of its list below that would be an allocation.
+const smallSet = 4
+
 // addChild records path as a child of parent, naming it by a substring of
 // path so that the name shares the path's bytes.
 func (t *Tree) addChild(parent *znode, path string) {
 	if parent.children == nil {
-		parent.children = make(map[string]struct{}, 1)
+		parent.children = newNameSet(smallSet)
 	}
-	name := BaseName(path)
-	parent.children[name] = struct{}{}
-	if t.listed != nil {
-		t.listChild(parent, name, true)
-	}
+	parent.children.add(BaseName(path))
 }
 
 // kind classifies a node's owner under this tree's options.
@@ -267,13 +218,13 @@ func (t *Tree) index(path string, owner int64, add bool) {
 		set := t.ephemerals[s]
 		if add {
 			if set == nil {
-				set = make(map[string]struct{})
+				set = newNameSet(smallSet)
 				t.ephemerals[s] = set
 			}
-			set[path] = struct{}{}
+			set.add(path)
 		} else if set != nil {
-			delete(set, path)
-			if len(set) == 0 {
+			set.remove(path)
+			if set.len() == 0 {
 				delete(t.ephemerals, s)
 			}
 		}

@@ -12,7 +12,7 @@ type znode struct {
 	data []byte
 	// Invariant: the names of the children, each a substring of the child's
 	// full path so that it shares its bytes; nil when there are none.
-	children map[string]struct{}
+	children *nameSet
 
 	czxid, mzxid, pzxid Zxid
 	ctime, mtime        int64
@@ -29,7 +29,7 @@ type znode struct {
 // stat builds the client-visible stat (DataNode.copyStat). extended says
 // whether TTL owners exist (Options.ExtendedTypes).
 func (n *znode) stat(extended bool) Stat {
-	numChildren := int32(len(n.children))
+	numChildren := int32(n.children.len())
 	return Stat{
 		Czxid:          n.czxid,
 		Mzxid:          n.mzxid,
