@@ -222,9 +222,12 @@ func quantiles(xs []float64) Quantiles {
 }
 
 // SweepGCPercent is the garbage collector's target (debug.SetGCPercent) for a process that
-// does nothing but sweep, as `zoosim sweep` and `zoosim compare` set it (unless GOGC is set): runs allocate fast and
-// keep little, and with Go's default of 100 two workers spend much of their time collecting
-// (measured on 2 cores, 200 seeds of cluster.SweepScenario: 98 s per 1000 seeds at 100, 71 s at
-// 400, 74 s at 800; off is slower, from page faults). It trades memory for time: each worker's
-// heap may grow to about 5x its live data (a sweep run's is tens of MB).
-const SweepGCPercent = 400
+// does nothing but sweep, as `zoosim sweep` and `zoosim compare` set it (unless GOGC is set):
+// runs allocate fast and keep little, so with Go's default of 100 two workers spend much of
+// their time collecting. Measured on 2 cores with `zoosim sweep --seeds 300`, runs alternated
+// on the same machine: 400 took 20.9, 20.1 and 19.9 s where 800 took 19.4, 19.2 and 19.1 s
+// (peak RSS 250 MB against 410 MB); 1600 was no faster (19.0 and 20.2 s) with more system time
+// and 800 MB; off is slower, from page faults. (Earlier, with more garbage per run: 98 s per
+// 1000 seeds at 100, 71 s at 400.) It trades memory for time: each worker's heap may grow to
+// about 9x its live data (a sweep run's is tens of MB).
+const SweepGCPercent = 800
