@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -294,40 +295,87 @@ func (w *Watches) Describe() string {
 
 // watchTable is one WatchManager: its watchTable, its watch2Paths and its
 // WatcherModeManager folded into one structure.
+//
+// A path's watchers are a short list sorted by session rather than a map: a
+// path rarely has more than a few, a trigger then reads them in the order its
+// events go out instead of starting a map iteration, and a session's
+// position is a binary search.
 type watchTable struct {
 	name string
-	// Invariant: paths[p][s] exists iff sessions[s][p] exists; no inner map
-	// is empty.
-	paths    map[string]map[SessionID]WatchMode
+	// Invariant: paths[p] holds s iff sessions[s][p] exists; each list is
+	// sorted by session, without duplicates, and never empty.
+	paths    map[string][]watcher
 	sessions map[SessionID]map[string]struct{}
 	// Invariant: recursive is the number of entries with mode
 	// WatchPersistentRecursive. While it is zero a trigger looks at the exact
 	// path only, as WatchManager.getPathParentIterator does.
 	recursive int
+	// Invariant: recursiveAt lists each path that has recursive entries, with
+	// their number (which sums to recursive), in no particular order. A
+	// trigger finds the ancestors it must visit by comparing these few paths
+	// with its own instead of looking every ancestor up in paths.
+	recursiveAt []recursivePath
+	// scratch is the matched list trigger returns, reused by the next trigger.
+	scratch []SessionID
+}
+
+// watcher is one (session, mode) entry at a path.
+type watcher struct {
+	s    SessionID
+	mode WatchMode
+}
+
+// recursivePath counts the recursive entries at one path.
+type recursivePath struct {
+	path string
+	n    int
 }
 
 func newWatchTable(name string) watchTable {
 	return watchTable{
 		name:     name,
-		paths:    make(map[string]map[SessionID]WatchMode),
+		paths:    make(map[string][]watcher),
 		sessions: make(map[SessionID]map[string]struct{}),
 	}
+}
+
+// find returns the position of s in ws, or where it would go.
+func find(ws []watcher, s SessionID) (int, bool) {
+	return slices.BinarySearchFunc(ws, s, func(w watcher, s SessionID) int { return cmp.Compare(w.s, s) })
+}
+
+// countRecursive adds d to the recursive entries at path.
+func (t *watchTable) countRecursive(path string, d int) {
+	t.recursive += d
+	for i := range t.recursiveAt {
+		if r := &t.recursiveAt[i]; r.path == path {
+			r.n += d
+			if r.n == 0 {
+				last := len(t.recursiveAt) - 1
+				t.recursiveAt[i] = t.recursiveAt[last]
+				t.recursiveAt = t.recursiveAt[:last]
+			}
+			return
+		}
+	}
+	t.recursiveAt = append(t.recursiveAt, recursivePath{path, d})
 }
 
 // set registers s at path with mode, replacing any earlier mode
 // (WatcherModeManager.setWatcherMode keeps one per key).
 func (t *watchTable) set(path string, s SessionID, mode WatchMode) {
 	ws := t.paths[path]
-	if ws == nil {
-		ws = make(map[SessionID]WatchMode)
-		t.paths[path] = ws
+	i, found := find(ws, s)
+	if found {
+		if ws[i].mode == WatchPersistentRecursive {
+			t.countRecursive(path, -1)
+		}
+		ws[i].mode = mode
+	} else {
+		t.paths[path] = slices.Insert(ws, i, watcher{s, mode})
 	}
-	if old, ok := ws[s]; ok && old == WatchPersistentRecursive {
-		t.recursive--
-	}
-	ws[s] = mode
 	if mode == WatchPersistentRecursive {
-		t.recursive++
+		t.countRecursive(path, 1)
 	}
 	ps := t.sessions[s]
 	if ps == nil {
@@ -339,30 +387,36 @@ func (t *watchTable) set(path string, s SessionID, mode WatchMode) {
 
 // has reports whether s has an entry of any mode at path.
 func (t *watchTable) has(path string, s SessionID) bool {
-	_, ok := t.paths[path][s]
-	return ok
+	_, found := find(t.paths[path], s)
+	return found
 }
 
 // remove deletes s's entry at path, reporting whether there was one.
 func (t *watchTable) remove(path string, s SessionID) bool {
 	ws := t.paths[path]
-	mode, ok := ws[s]
-	if !ok {
+	i, found := find(ws, s)
+	if !found {
 		return false
 	}
-	if mode == WatchPersistentRecursive {
-		t.recursive--
+	if ws[i].mode == WatchPersistentRecursive {
+		t.countRecursive(path, -1)
 	}
-	delete(ws, s)
-	if len(ws) == 0 {
+	if len(ws) == 1 {
 		delete(t.paths, path)
+	} else {
+		t.paths[path] = slices.Delete(ws, i, i+1)
 	}
+	t.forget(path, s)
+	return true
+}
+
+// forget removes path from s's entry in the session index.
+func (t *watchTable) forget(path string, s SessionID) {
 	ps := t.sessions[s]
 	delete(ps, path)
 	if len(ps) == 0 {
 		delete(t.sessions, s)
 	}
-	return true
 }
 
 // removeSession deletes every entry of s. The order of deletion is not
@@ -373,9 +427,18 @@ func (t *watchTable) removeSession(s SessionID) {
 	}
 }
 
+// isAncestor reports whether a is a proper ancestor of path.
+func isAncestor(a, path string) bool {
+	if a == RootPath {
+		return path != RootPath
+	}
+	return len(path) > len(a) && path[len(a)] == '/' && path[:len(a)] == a
+}
+
 // trigger is WatchManager.triggerWatch for one event: it appends the events
 // for path to out and returns the sessions that matched, sorted, so that a
-// delete can suppress them in the child table.
+// delete can suppress them in the child table. The returned slice is valid
+// until the table's next trigger.
 //
 // It looks at path and, when the table holds a recursive watch, at every
 // ancestor up to "/" (PathParentIterator). At path every entry matches
@@ -384,29 +447,53 @@ func (t *watchTable) removeSession(s SessionID) {
 // NodeChildrenChanged (zookeeper.md A8.2). A session matches at most once. A
 // session in suppress still loses its standard watch but gets no event.
 func (t *watchTable) trigger(path string, typ EventType, suppress []SessionID, out []WatchEvent) ([]WatchEvent, []SessionID) {
-	var matched []SessionID
-	walkAncestors := t.recursive > 0
-	for p, exact := path, true; ; p, exact = ParentPath(p), false {
-		for s, mode := range t.paths[p] {
-			switch {
-			case mode == WatchPersistentRecursive:
+	matched := t.scratch[:0]
+	if ws, ok := t.paths[path]; ok {
+		// The list is sorted, so matched is too. Standard entries are
+		// dropped as they fire; the list is compacted in place.
+		kept := ws[:0]
+		for _, w := range ws {
+			switch w.mode {
+			case WatchPersistentRecursive:
 				if typ != EventNodeChildrenChanged {
-					matched = append(matched, s)
+					matched = append(matched, w.s)
 				}
-			case exact:
-				matched = append(matched, s)
-				if mode == WatchStandard {
-					// Deleting the current entry while ranging is safe.
-					t.remove(p, s)
+				kept = append(kept, w)
+			case WatchPersistent:
+				matched = append(matched, w.s)
+				kept = append(kept, w)
+			default:
+				matched = append(matched, w.s)
+				t.forget(path, w.s)
+			}
+		}
+		if len(kept) == 0 {
+			delete(t.paths, path)
+		} else if len(kept) < len(ws) {
+			t.paths[path] = kept
+		}
+	}
+	if t.recursive > 0 && typ != EventNodeChildrenChanged {
+		// At an ancestor only recursive entries match, and never for
+		// NodeChildrenChanged, so only the ancestors in recursiveAt matter.
+		fromAncestors := false
+		for _, r := range t.recursiveAt {
+			if !isAncestor(r.path, path) {
+				continue
+			}
+			for _, w := range t.paths[r.path] {
+				if w.mode == WatchPersistentRecursive {
+					matched = append(matched, w.s)
+					fromAncestors = true
 				}
 			}
 		}
-		if !walkAncestors || p == RootPath {
-			break
+		if fromAncestors {
+			slices.Sort(matched)
+			matched = slices.Compact(matched)
 		}
 	}
-	slices.Sort(matched)
-	matched = slices.Compact(matched)
+	t.scratch = matched
 	for _, s := range matched {
 		if _, found := slices.BinarySearch(suppress, s); found {
 			continue
@@ -426,9 +513,8 @@ func (t *watchTable) count() int {
 
 func (t *watchTable) describe(b *strings.Builder) {
 	for _, p := range slices.Sorted(maps.Keys(t.paths)) {
-		ws := t.paths[p]
-		for _, s := range slices.Sorted(maps.Keys(ws)) {
-			fmt.Fprintf(b, "%s %s %s %s\n", t.name, p, s, ws[s])
+		for _, w := range t.paths[p] {
+			fmt.Fprintf(b, "%s %s %s %s\n", t.name, p, w.s, w.mode)
 		}
 	}
 }
@@ -436,19 +522,24 @@ func (t *watchTable) describe(b *strings.Builder) {
 // check verifies the table's invariants; tests call it after every step.
 func (t *watchTable) check() error {
 	recursive := 0
+	recursiveAt := make(map[string]int)
 	for p, ws := range t.paths {
 		if len(ws) == 0 {
 			return fmt.Errorf("%s: empty watcher set at %s", t.name, p)
 		}
-		for s, mode := range ws {
-			if !mode.valid() {
-				return fmt.Errorf("%s: invalid mode at %s %s", t.name, p, s)
+		for i, w := range ws {
+			if i > 0 && ws[i-1].s >= w.s {
+				return fmt.Errorf("%s: watchers at %s not sorted at %s", t.name, p, w.s)
 			}
-			if mode == WatchPersistentRecursive {
+			if !w.mode.valid() {
+				return fmt.Errorf("%s: invalid mode at %s %s", t.name, p, w.s)
+			}
+			if w.mode == WatchPersistentRecursive {
 				recursive++
+				recursiveAt[p]++
 			}
-			if _, ok := t.sessions[s][p]; !ok {
-				return fmt.Errorf("%s: %s %s missing from the session index", t.name, p, s)
+			if _, ok := t.sessions[w.s][p]; !ok {
+				return fmt.Errorf("%s: %s %s missing from the session index", t.name, p, w.s)
 			}
 		}
 	}
@@ -457,13 +548,21 @@ func (t *watchTable) check() error {
 			return fmt.Errorf("%s: empty path set for %s", t.name, s)
 		}
 		for p := range ps {
-			if _, ok := t.paths[p][s]; !ok {
+			if !t.has(p, s) {
 				return fmt.Errorf("%s: session index has %s %s, the table does not", t.name, p, s)
 			}
 		}
 	}
 	if recursive != t.recursive {
 		return fmt.Errorf("%s: recursive count %d, want %d", t.name, t.recursive, recursive)
+	}
+	if len(recursiveAt) != len(t.recursiveAt) {
+		return fmt.Errorf("%s: %d paths with recursive entries, want %d", t.name, len(t.recursiveAt), len(recursiveAt))
+	}
+	for _, r := range t.recursiveAt {
+		if recursiveAt[r.path] != r.n {
+			return fmt.Errorf("%s: %d recursive entries at %s, want %d", t.name, r.n, r.path, recursiveAt[r.path])
+		}
 	}
 	return nil
 }
