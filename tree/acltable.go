@@ -95,6 +95,25 @@ func (t *aclTable) release(ref aclRef) {
 	t.free = append(t.free, ref)
 }
 
+// knownHash returns the hash of acl without building its key when a live
+// entry holds that list: the entry ref when acl is its very slice (a record
+// copied from a node with ref keeps it), or the entry intern returned last
+// when acl equals it (nearly every new node's ACL). ref may be stale or
+// meaningless; the checks make any value safe.
+func (t *aclTable) knownHash(acl []ACL, ref aclRef) (uint64, bool) {
+	if int(ref) < len(t.entries) {
+		if e := &t.entries[ref]; e.refs > 0 && sameACLs(acl, e.acl) {
+			return e.hash, true
+		}
+	}
+	if int(t.last) < len(t.entries) {
+		if e := &t.entries[t.last]; e.refs > 0 && slices.Equal(e.acl, acl) {
+			return e.hash, true
+		}
+	}
+	return 0, false
+}
+
 func (t *aclTable) get(ref aclRef) []ACL { return t.entries[ref].acl }
 
 func (t *aclTable) hash(ref aclRef) uint64 { return t.entries[ref].hash }

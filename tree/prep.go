@@ -55,8 +55,9 @@ type record struct {
 	path string
 	// exists is false for a path the txn deletes.
 	exists bool
-	// node holds the data and persisted stat; its children and acl fields
-	// are unused.
+	// node holds the data and persisted stat; its children field is unused,
+	// and its acl field is only a hint for aclHash: the ref of the tree node
+	// the record was copied from, if any.
 	node       znode
 	acl        []ACL
 	childCount int32
@@ -175,9 +176,14 @@ func (p *Preparer) checkSession(s SessionID) Code {
 // present reports whether r is a record of a node that exists.
 func (r *record) present() bool { return r != nil && r.exists }
 
-// aclHash is the hash of the record's ACL as aclTable hashes it, its key
-// built on the stack.
-func (r *record) aclHash() uint64 {
+// aclHash is the hash of the record's ACL as aclTable hashes it: the
+// table's own when it knows the list (a record copied from the tree, or a new
+// node's ACL equal to the one interned last), else with its key built on the
+// stack.
+func (r *record) aclHash(acls *aclTable) uint64 {
+	if h, ok := acls.knownHash(r.acl, r.node.acl); ok {
+		return h
+	}
 	var buf [64]byte
 	return hashBytes(seedACL, appendACLKey(buf[:0], r.acl))
 }
@@ -187,7 +193,7 @@ func (r *record) aclHash() uint64 {
 // where prev is nil or a record of r's path. It hashes the path once, and
 // data or an ACL the two records share (a duplicated parent keeps both) not
 // at all where the terms cancel or repeat.
-func termDelta(prev, r *record) uint64 {
+func termDelta(prev, r *record, acls *aclTable) uint64 {
 	if !r.present() && !prev.present() {
 		return 0
 	}
@@ -203,13 +209,13 @@ func termDelta(prev, r *record) uint64 {
 		}
 	}
 	if r.present() {
-		rACL = r.aclHash()
+		rACL = r.aclHash(acls)
 		d += metaTerm(ph, &r.node, rACL)
 	}
 	if prev.present() {
 		prevACL := rACL
 		if !both || !sameACLs(r.acl, prev.acl) {
-			prevACL = prev.aclHash()
+			prevACL = prev.aclHash(acls)
 		}
 		d -= metaTerm(ph, &prev.node, prevACL)
 	}
@@ -231,7 +237,7 @@ func sameACLs(a, b []ACL) bool {
 // from the term of prev (the view before: nil, or a record of the same
 // path) to r's.
 func (p *Preparer) put(prev, r *record) {
-	p.digest += termDelta(prev, r)
+	p.digest += termDelta(prev, r, &p.tree.acls)
 	if p.recording {
 		p.undo = append(p.undo, undoEntry{path: r.path, prev: p.pending[r.path]})
 	}
