@@ -112,6 +112,9 @@ type ordCheck struct {
 	maxReturn histories.Seq
 	// ackBy[i] is the op acknowledged with the txn at log index i, or -1.
 	ackBy []int32
+	// syncOps are the replied syncs, in op order: the sweep keeps each one's bound in the
+	// slot of its rank here instead of a map by op.
+	syncOps []int32
 	// readStart and readOrder bucket the reads by the state they must equal: the reads of
 	// bucket b are readOrder[readStart[b]:readStart[b+1]]; bucket 0 is the empty tree, bucket
 	// i+1 the state after log[i].
@@ -156,6 +159,15 @@ const (
 type ordTxnKey struct {
 	session tree.SessionID
 	cxid    int32
+}
+
+// ordTxnFilterWords sizes matchUnknown's filter: 4096 bits.
+const ordTxnFilterWords = 64
+
+// filterBit hashes k to a bit of matchUnknown's filter (Fibonacci hashing).
+func (k ordTxnKey) filterBit() uint64 {
+	h := (uint64(k.session)*0x9e3779b97f4a7c15 ^ uint64(uint32(k.cxid))) * 0x9e3779b97f4a7c15
+	return h >> (64 - 12)
 }
 
 // ordIsCheckedRead reports whether a reply to t is a function of the tree's state alone, so
@@ -239,6 +251,7 @@ func (c *ordCheck) classify() error {
 		case op.Req.Type == tree.OpSync:
 			o.kind = ordSyncReplied
 			c.syncs++
+			c.syncOps = append(c.syncOps, int32(i))
 		case ordIsCheckedRead(op.Req.Type):
 			c.reads++
 			reads = append(reads, readAt{int32(i), int32(idx + 1)})
@@ -370,8 +383,19 @@ func (c *ordCheck) matchUnknown() {
 		return
 	}
 	c.committed = map[int]tree.Zxid{}
+	// Unknown writes are few and txns many: a bit per hash of the key rules most txns out
+	// before the map lookup.
+	var filter [ordTxnFilterWords]uint64
+	for k := range c.unknown {
+		b := k.filterBit()
+		filter[b/64] |= 1 << (b % 64)
+	}
 	for idx, x := range c.log.txns {
-		id, ok := c.unknown[ordTxnKey{x.Session, x.Cxid}]
+		key := ordTxnKey{x.Session, x.Cxid}
+		if b := key.filterBit(); filter[b/64]&(1<<(b%64)) == 0 {
+			continue
+		}
+		id, ok := c.unknown[key]
 		if !ok {
 			continue
 		}
@@ -567,7 +591,9 @@ func (c *ordCheck) sweep() error {
 	leaders := ordNewLeaderEpochs(c.h)
 	// newest is the acknowledged write with the largest zxid among those returned so far.
 	newest := ordSyncBound{op: -1}
-	syncs := map[int]ordSyncBound{}
+	// syncs[k] is the bound of the sync c.syncOps[k]; invokes come in op order, so the k-th
+	// sync invoked fills slot k.
+	syncs := make([]ordSyncBound, 0, len(c.syncOps))
 	r := 0
 	for i := range c.ops {
 		o := &c.ops[i]
@@ -583,7 +609,7 @@ func (c *ordCheck) sweep() error {
 					ordDescribe(op), FormatTime(op.Invoke), ordDescribe(prev), FormatTime(prev.Return), newest.zxid, o.zxid)
 			}
 		case ordSyncReplied:
-			syncs[i] = newest
+			syncs = append(syncs, newest)
 		}
 	}
 	for ; r < len(returns); r++ {
@@ -593,7 +619,7 @@ func (c *ordCheck) sweep() error {
 }
 
 // returned handles the return of replied op id in the sweep.
-func (c *ordCheck) returned(id int, newest *ordSyncBound, syncs map[int]ordSyncBound, leaders *ordLeaderEpochs) {
+func (c *ordCheck) returned(id int, newest *ordSyncBound, syncs []ordSyncBound, leaders *ordLeaderEpochs) {
 	o := &c.ops[id]
 	if o.kind == ordAcked && o.zxid > newest.zxid {
 		*newest = ordSyncBound{o.zxid, id}
@@ -619,7 +645,12 @@ func (c *ordCheck) returned(id int, newest *ordSyncBound, syncs map[int]ordSyncB
 		v.max, v.maxOp = o.zxid, id
 	}
 	if o.kind == ordSyncReplied {
-		c.checkSync(&c.h.Ops[id], syncs[id], leaders)
+		// A sync returns after its invoke, so its slot is filled.
+		k, _ := slices.BinarySearch(c.syncOps, int32(id))
+		// Most syncs are fresh: decide that from the packed op, without touching the Op.
+		if bound := syncs[k]; bound.op >= 0 && o.zxid < bound.zxid {
+			c.checkSync(&c.h.Ops[id], bound, leaders)
+		}
 	}
 }
 
