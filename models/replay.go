@@ -62,6 +62,7 @@ func CheckZxidOrderAndSessions(h *histories.History, ordOpts ZxidOrderOptions, s
 		replayLog(log.txns, sesOpts.Tree, ses)
 		return ordInconclusive("zxid-order", ordErr), ses.finish()
 	}
+	ses.ord = ord
 	replayLog(log.txns, ordOpts.Tree, ord, ses)
 	return ord.finish(), ses.finish()
 }

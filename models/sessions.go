@@ -92,7 +92,11 @@ func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns o
 
 // finish is CheckSessions after the replay.
 func (c *sesCheck) finish() Verdict {
-	c.checkOpsAfterClose()
+	if c.ord != nil {
+		c.checkOpsAfterClosePacked()
+	} else {
+		c.checkOpsAfterClose()
+	}
 	c.checkExpiredEvents()
 	c.checkExpiries()
 	return c.verdict()
@@ -106,6 +110,9 @@ type sesCheck struct {
 	log   *ordLog
 	conns ordConnections
 	found ordFindings
+	// ord, when set, is CheckZxidOrder's run on the same history (see
+	// CheckZxidOrderAndSessions): its packed ops stand in for the Ops where they can.
+	ord *ordCheck
 	// bySession are each session's Connected events, in Seq order.
 	bySession map[tree.SessionID][]ordConnected
 	// clientCloses are the client closeSession ops by (session, xid).
@@ -254,18 +261,50 @@ func (c *sesCheck) checkOpsAfterClose() {
 			continue
 		}
 		session := c.conns.session(op)
-		cl, ok := c.closes[session]
-		if !ok {
+		if cl, ok := c.closes[session]; ok {
+			c.opAfterClose(i, session, op.Zxid, op.InvokeSeq, &cl)
+		}
+	}
+}
+
+// checkOpsAfterClosePacked is checkOpsAfterClose from CheckZxidOrder's packed ops: a replied
+// op that is no write has kind ordOtherReplied or ordSyncReplied, its reply zxid and invoke,
+// and its session's view; a session's close is looked up once per view. Only a violation
+// touches its Op.
+func (c *sesCheck) checkOpsAfterClosePacked() {
+	if len(c.closes) == 0 {
+		return
+	}
+	views := c.ord.views
+	closes := make([]sesClose, len(views))
+	for v := range views {
+		if cl, ok := c.closes[views[v].session]; ok {
+			closes[v] = cl
+		}
+	}
+	for i := range c.ord.ops {
+		o := &c.ord.ops[i]
+		if o.kind != ordOtherReplied && o.kind != ordSyncReplied {
 			continue
 		}
-		switch {
-		case op.Zxid >= cl.zxid:
-			c.found.add(op.Return, op.ReturnSeq, []int{i},
-				"%s of session %s was answered on %s at zxid %s, at or after the session's closeSession at zxid %s",
-				ordDescribe(op), session, histories.ServerName(op.Server), op.Zxid, cl.zxid)
-		case cl.seq != 0 && op.InvokeSeq > cl.seq:
-			c.staleAfterClose++
+		// A close's zxid is positive: a zero one is no close.
+		if cl := &closes[o.view]; cl.zxid != 0 {
+			c.opAfterClose(i, cl.session, o.zxid, o.invoke, cl)
 		}
+	}
+}
+
+// opAfterClose checks replied op i of session, answered at zxid and invoked at invoke, against
+// the session's close cl.
+func (c *sesCheck) opAfterClose(i int, session tree.SessionID, zxid tree.Zxid, invoke histories.Seq, cl *sesClose) {
+	switch {
+	case zxid >= cl.zxid:
+		op := &c.h.Ops[i]
+		c.found.add(op.Return, op.ReturnSeq, []int{i},
+			"%s of session %s was answered on %s at zxid %s, at or after the session's closeSession at zxid %s",
+			ordDescribe(op), session, histories.ServerName(op.Server), op.Zxid, cl.zxid)
+	case cl.seq != 0 && invoke > cl.seq:
+		c.staleAfterClose++
 	}
 }
 
