@@ -67,14 +67,16 @@ func CheckSessions(h *histories.History, opts SessionOptions) Verdict {
 	if err != nil {
 		return ordInconclusive("sessions", err)
 	}
-	c := newSesCheck(h, opts, log, ordNewConnections(h))
+	c := newSesCheck(h, opts, log, ordNewConnections(h), nil)
 	replayLog(log.txns, opts.Tree, c)
 	return c.finish()
 }
 
-// newSesCheck prepares CheckSessions's replay of log; opts.TickTime must be set.
-func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns ordConnections) *sesCheck {
-	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime), log: log, conns: conns}
+// newSesCheck prepares CheckSessions's replay of log; opts.TickTime must be set. ord, if not
+// nil, is CheckZxidOrder's run on h with the same log and connections, whose classify pass
+// already found what this one would look for in the ops.
+func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns ordConnections, ord *ordCheck) *sesCheck {
+	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime), log: log, conns: conns, ord: ord}
 	c.bySession = map[tree.SessionID][]ordConnected{}
 	for _, list := range c.conns.byClient {
 		for _, e := range list {
@@ -82,6 +84,13 @@ func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns o
 		}
 	}
 	c.clientCloses = map[ordTxnKey]int{}
+	if ord != nil {
+		for _, i := range ord.closeOps {
+			op := &h.Ops[i]
+			c.clientCloses[ordTxnKey{c.conns.session(op), op.Xid}] = int(i)
+		}
+		return c
+	}
 	for i := range h.Ops {
 		if op := &h.Ops[i]; op.Req.Type == tree.OpCloseSession {
 			c.clientCloses[ordTxnKey{c.conns.session(op), op.Xid}] = i

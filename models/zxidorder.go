@@ -115,6 +115,8 @@ type ordCheck struct {
 	// syncOps are the replied syncs, in op order: the sweep keeps each one's bound in the
 	// slot of its rank here instead of a map by op.
 	syncOps []int32
+	// closeOps are the closeSession ops, in op order (CheckSessions needs them by key).
+	closeOps []int32
 	// readStart and readOrder bucket the reads by the state they must equal: the reads of
 	// bucket b are readOrder[readStart[b]:readStart[b+1]]; bucket 0 is the empty tree, bucket
 	// i+1 the state after log[i].
@@ -217,6 +219,9 @@ func (c *ordCheck) classify() error {
 			c.maxReturn = max(c.maxReturn, op.ReturnSeq)
 		}
 		if op.IsWrite() {
+			if op.Req.Type == tree.OpCloseSession {
+				c.closeOps = append(c.closeOps, int32(i))
+			}
 			if replied {
 				o.kind = ordAcked
 				c.writes++
