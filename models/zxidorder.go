@@ -1008,18 +1008,38 @@ type ordConnected struct {
 }
 
 func ordNewConnections(h *histories.History) ordConnections {
-	var c ordConnections
+	// Count first, so that all the lists share one array instead of each growing its own.
+	var counts []int
 	for i := range h.Events {
-		e := &h.Events[i]
-		if !e.IsSession() || e.State != histories.Connected || e.Client < 0 {
-			continue
+		if e := &h.Events[i]; ordIsConnected(e) {
+			for len(counts) <= e.Client {
+				counts = append(counts, 0)
+			}
+			counts[e.Client]++
 		}
-		for len(c.byClient) <= e.Client {
-			c.byClient = append(c.byClient, nil)
+	}
+	c := ordConnections{byClient: make([][]ordConnected, len(counts))}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	all := make([]ordConnected, 0, total)
+	for client, n := range counts {
+		// Full slice expressions: a list cannot grow into the next one's room.
+		c.byClient[client] = all[len(all) : len(all) : len(all)+n]
+		all = all[:len(all)+n]
+	}
+	for i := range h.Events {
+		if e := &h.Events[i]; ordIsConnected(e) {
+			c.byClient[e.Client] = append(c.byClient[e.Client], ordConnected{e.Seq, e.Time, e.Session, e.Timeout})
 		}
-		c.byClient[e.Client] = append(c.byClient[e.Client], ordConnected{e.Seq, e.Time, e.Session, e.Timeout})
 	}
 	return c
+}
+
+// ordIsConnected reports whether e is a client's Connected event.
+func ordIsConnected(e *histories.Event) bool {
+	return e.IsSession() && e.State == histories.Connected && e.Client >= 0
 }
 
 // session returns op's session: Op.Session, or for an op invoked before its client had a
