@@ -79,8 +79,19 @@ func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns o
 	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime), log: log, conns: conns, ord: ord}
 	c.bySession = map[tree.SessionID][]ordConnected{}
 	for _, list := range c.conns.byClient {
-		for _, e := range list {
-			c.bySession[e.session] = append(c.bySession[e.session], e)
+		for j := 0; j < len(list); {
+			s, k := list[j].session, j+1
+			for k < len(list) && list[k].session == s {
+				k++
+			}
+			// A session's events are usually one run of its client's list: share it (capped,
+			// so that nothing appends into the next run) rather than copy it.
+			if prev, ok := c.bySession[s]; ok {
+				c.bySession[s] = append(prev, list[j:k]...)
+			} else {
+				c.bySession[s] = list[j:k:k]
+			}
+			j = k
 		}
 	}
 	c.clientCloses = map[ordTxnKey]int{}
