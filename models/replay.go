@@ -65,5 +65,6 @@ func CheckZxidOrderAndSessions(h *histories.History, ordOpts ZxidOrderOptions, s
 	// Sessions reads zxid-order's packed ops instead of going over the Ops again.
 	ses := newSesCheck(h, sesOpts, log, conns, ord)
 	replayLog(log.txns, ordOpts.Tree, ord, ses)
-	return ord.finish(), ses.finish()
+	zxidOrder = ord.finish() // first: sessions reuses what its sweep computed
+	return zxidOrder, ses.finish()
 }

@@ -331,7 +331,10 @@ func (c *sesCheck) opAfterClose(i int, session tree.SessionID, zxid tree.Zxid, i
 // checkExpiredEvents checks that every session a client was told had expired was closed in the
 // committed log.
 func (c *sesCheck) checkExpiredEvents() {
-	leaders := ordNewLeaderEpochs(c.h)
+	leaders := c.ord.leaderEpochs()
+	if leaders == nil {
+		leaders = ordNewLeaderEpochs(c.h)
+	}
 	for i := range c.h.Events {
 		e := &c.h.Events[i]
 		if !e.IsSession() || e.State != histories.Expired {

@@ -126,6 +126,8 @@ type ordCheck struct {
 	// whose txn is in the log.
 	unknown   map[ordTxnKey]int
 	committed map[int]tree.Zxid
+	// leaders are the history's leader epochs, set by the sweep (CheckSessions reuses them).
+	leaders *ordLeaderEpochs
 	// children caches sorted child lists of the replayed tree by path (see read).
 	children map[string][]string
 
@@ -595,7 +597,8 @@ func (c *ordCheck) sweep() error {
 	if err != nil {
 		return err
 	}
-	leaders := ordNewLeaderEpochs(c.h)
+	c.leaders = ordNewLeaderEpochs(c.h)
+	leaders := c.leaders
 	// newest is the acknowledged write with the largest zxid among those returned so far.
 	newest := ordSyncBound{op: -1}
 	// syncs[k] is the bound of the sync c.syncOps[k]; invokes come in op order, so the k-th
@@ -605,7 +608,7 @@ func (c *ordCheck) sweep() error {
 	for i := range c.ops {
 		o := &c.ops[i]
 		for ; r < len(returns) && c.ops[returns[r]].ret < o.invoke; r++ {
-			c.returned(int(returns[r]), &newest, syncs, &leaders)
+			c.returned(int(returns[r]), &newest, syncs, leaders)
 		}
 		switch o.kind {
 		case ordAcked, ordUnknownCommitted:
@@ -620,7 +623,7 @@ func (c *ordCheck) sweep() error {
 		}
 	}
 	for ; r < len(returns); r++ {
-		c.returned(int(returns[r]), &newest, syncs, &leaders)
+		c.returned(int(returns[r]), &newest, syncs, leaders)
 	}
 	return nil
 }
@@ -1088,8 +1091,17 @@ type ordEpochAt struct {
 	epoch int64
 }
 
-func ordNewLeaderEpochs(h *histories.History) ordLeaderEpochs {
-	var l ordLeaderEpochs
+// leaderEpochs returns the leader epochs c's sweep computed, or nil if c is nil or has not
+// swept.
+func (c *ordCheck) leaderEpochs() *ordLeaderEpochs {
+	if c == nil {
+		return nil
+	}
+	return c.leaders
+}
+
+func ordNewLeaderEpochs(h *histories.History) *ordLeaderEpochs {
+	l := &ordLeaderEpochs{}
 	var newest int64
 	for i := range h.Servers {
 		e := &h.Servers[i]
