@@ -56,12 +56,15 @@ func CheckZxidOrderAndSessions(h *histories.History, ordOpts ZxidOrderOptions, s
 		return ordInconclusive("zxid-order", err), ordInconclusive("sessions", err)
 	}
 	conns := ordNewConnections(h)
-	ses := newSesCheck(h, sesOpts, log, conns)
 	ord, ordErr := newOrdCheck(h, ordOpts, log, conns)
 	if ordErr != nil {
+		ses := newSesCheck(h, sesOpts, log, conns, nil)
 		replayLog(log.txns, sesOpts.Tree, ses)
 		return ordInconclusive("zxid-order", ordErr), ses.finish()
 	}
+	// Sessions reads zxid-order's packed ops instead of going over the Ops again.
+	ses := newSesCheck(h, sesOpts, log, conns, ord)
 	replayLog(log.txns, ordOpts.Tree, ord, ses)
-	return ord.finish(), ses.finish()
+	zxidOrder = ord.finish() // first: sessions reuses what its sweep computed
+	return zxidOrder, ses.finish()
 }

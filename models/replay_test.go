@@ -26,6 +26,19 @@ func TestCheckZxidOrderAndSessionsGivesBothVerdicts(t *testing.T) {
 				ACL: tree.OpenACLUnsafe, EphemeralOwner: int64(s), ParentCversion: 100})
 			return b.history()
 		},
+		"answered after its session's close": func() *histories.History {
+			b := sesEphemeral(t)
+			b.do(0, tree.Request{Type: tree.OpCloseSession})
+			b.do(0, tree.Request{Type: tree.OpExists, Path: "/"})
+			return b.history()
+		},
+		"stale reply after close": func() *histories.History {
+			b := sesEphemeral(t)
+			b.do(0, tree.Request{Type: tree.OpCloseSession})
+			b.clients[0].server = 2
+			b.do(0, tree.Request{Type: tree.OpExists, Path: "/e"})
+			return b.history()
+		},
 		"log out of order": func() *histories.History {
 			h := ordGenHistory(t, ordSmallConfig(5))
 			h.Log[1], h.Log[2] = h.Log[2], h.Log[1]

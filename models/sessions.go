@@ -67,21 +67,41 @@ func CheckSessions(h *histories.History, opts SessionOptions) Verdict {
 	if err != nil {
 		return ordInconclusive("sessions", err)
 	}
-	c := newSesCheck(h, opts, log, ordNewConnections(h))
+	c := newSesCheck(h, opts, log, ordNewConnections(h), nil)
 	replayLog(log.txns, opts.Tree, c)
 	return c.finish()
 }
 
-// newSesCheck prepares CheckSessions's replay of log; opts.TickTime must be set.
-func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns ordConnections) *sesCheck {
-	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime), log: log, conns: conns}
+// newSesCheck prepares CheckSessions's replay of log; opts.TickTime must be set. ord, if not
+// nil, is CheckZxidOrder's run on h with the same log and connections, whose classify pass
+// already found what this one would look for in the ops.
+func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns ordConnections, ord *ordCheck) *sesCheck {
+	c := &sesCheck{h: h, opts: opts, tick: histories.Time(opts.TickTime), log: log, conns: conns, ord: ord}
 	c.bySession = map[tree.SessionID][]ordConnected{}
 	for _, list := range c.conns.byClient {
-		for _, e := range list {
-			c.bySession[e.session] = append(c.bySession[e.session], e)
+		for j := 0; j < len(list); {
+			s, k := list[j].session, j+1
+			for k < len(list) && list[k].session == s {
+				k++
+			}
+			// A session's events are usually one run of its client's list: share it (capped,
+			// so that nothing appends into the next run) rather than copy it.
+			if prev, ok := c.bySession[s]; ok {
+				c.bySession[s] = append(prev, list[j:k]...)
+			} else {
+				c.bySession[s] = list[j:k:k]
+			}
+			j = k
 		}
 	}
 	c.clientCloses = map[ordTxnKey]int{}
+	if ord != nil {
+		for _, i := range ord.closeOps {
+			op := &h.Ops[i]
+			c.clientCloses[ordTxnKey{c.conns.session(op), op.Xid}] = int(i)
+		}
+		return c
+	}
 	for i := range h.Ops {
 		if op := &h.Ops[i]; op.Req.Type == tree.OpCloseSession {
 			c.clientCloses[ordTxnKey{c.conns.session(op), op.Xid}] = i
@@ -92,7 +112,11 @@ func newSesCheck(h *histories.History, opts SessionOptions, log *ordLog, conns o
 
 // finish is CheckSessions after the replay.
 func (c *sesCheck) finish() Verdict {
-	c.checkOpsAfterClose()
+	if c.ord != nil {
+		c.checkOpsAfterClosePacked()
+	} else {
+		c.checkOpsAfterClose()
+	}
 	c.checkExpiredEvents()
 	c.checkExpiries()
 	return c.verdict()
@@ -106,6 +130,9 @@ type sesCheck struct {
 	log   *ordLog
 	conns ordConnections
 	found ordFindings
+	// ord, when set, is CheckZxidOrder's run on the same history (see
+	// CheckZxidOrderAndSessions): its packed ops stand in for the Ops where they can.
+	ord *ordCheck
 	// bySession are each session's Connected events, in Seq order.
 	bySession map[tree.SessionID][]ordConnected
 	// clientCloses are the client closeSession ops by (session, xid).
@@ -254,25 +281,60 @@ func (c *sesCheck) checkOpsAfterClose() {
 			continue
 		}
 		session := c.conns.session(op)
-		cl, ok := c.closes[session]
-		if !ok {
+		if cl, ok := c.closes[session]; ok {
+			c.opAfterClose(i, session, op.Zxid, op.InvokeSeq, &cl)
+		}
+	}
+}
+
+// checkOpsAfterClosePacked is checkOpsAfterClose from CheckZxidOrder's packed ops: a replied
+// op that is no write has kind ordOtherReplied or ordSyncReplied, its reply zxid and invoke,
+// and its session's view; a session's close is looked up once per view. Only a violation
+// touches its Op.
+func (c *sesCheck) checkOpsAfterClosePacked() {
+	if len(c.closes) == 0 {
+		return
+	}
+	views := c.ord.views
+	closes := make([]sesClose, len(views))
+	for v := range views {
+		if cl, ok := c.closes[views[v].session]; ok {
+			closes[v] = cl
+		}
+	}
+	for i := range c.ord.ops {
+		o := &c.ord.ops[i]
+		if o.kind != ordOtherReplied && o.kind != ordSyncReplied {
 			continue
 		}
-		switch {
-		case op.Zxid >= cl.zxid:
-			c.found.add(op.Return, op.ReturnSeq, []int{i},
-				"%s of session %s was answered on %s at zxid %s, at or after the session's closeSession at zxid %s",
-				ordDescribe(op), session, histories.ServerName(op.Server), op.Zxid, cl.zxid)
-		case cl.seq != 0 && op.InvokeSeq > cl.seq:
-			c.staleAfterClose++
+		// A close's zxid is positive: a zero one is no close.
+		if cl := &closes[o.view]; cl.zxid != 0 {
+			c.opAfterClose(i, cl.session, o.zxid, o.invoke, cl)
 		}
+	}
+}
+
+// opAfterClose checks replied op i of session, answered at zxid and invoked at invoke, against
+// the session's close cl.
+func (c *sesCheck) opAfterClose(i int, session tree.SessionID, zxid tree.Zxid, invoke histories.Seq, cl *sesClose) {
+	switch {
+	case zxid >= cl.zxid:
+		op := &c.h.Ops[i]
+		c.found.add(op.Return, op.ReturnSeq, []int{i},
+			"%s of session %s was answered on %s at zxid %s, at or after the session's closeSession at zxid %s",
+			ordDescribe(op), session, histories.ServerName(op.Server), op.Zxid, cl.zxid)
+	case cl.seq != 0 && invoke > cl.seq:
+		c.staleAfterClose++
 	}
 }
 
 // checkExpiredEvents checks that every session a client was told had expired was closed in the
 // committed log.
 func (c *sesCheck) checkExpiredEvents() {
-	leaders := ordNewLeaderEpochs(c.h)
+	leaders := c.ord.leaderEpochs()
+	if leaders == nil {
+		leaders = ordNewLeaderEpochs(c.h)
+	}
 	for i := range c.h.Events {
 		e := &c.h.Events[i]
 		if !e.IsSession() || e.State != histories.Expired {

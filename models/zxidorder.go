@@ -112,6 +112,11 @@ type ordCheck struct {
 	maxReturn histories.Seq
 	// ackBy[i] is the op acknowledged with the txn at log index i, or -1.
 	ackBy []int32
+	// syncOps are the replied syncs, in op order: the sweep keeps each one's bound in the
+	// slot of its rank here instead of a map by op.
+	syncOps []int32
+	// closeOps are the closeSession ops, in op order (CheckSessions needs them by key).
+	closeOps []int32
 	// readStart and readOrder bucket the reads by the state they must equal: the reads of
 	// bucket b are readOrder[readStart[b]:readStart[b+1]]; bucket 0 is the empty tree, bucket
 	// i+1 the state after log[i].
@@ -121,6 +126,8 @@ type ordCheck struct {
 	// whose txn is in the log.
 	unknown   map[ordTxnKey]int
 	committed map[int]tree.Zxid
+	// leaders are the history's leader epochs, set by the sweep (CheckSessions reuses them).
+	leaders *ordLeaderEpochs
 	// children caches sorted child lists of the replayed tree by path (see read).
 	children map[string][]string
 
@@ -158,6 +165,15 @@ type ordTxnKey struct {
 	cxid    int32
 }
 
+// ordTxnFilterWords sizes matchUnknown's filter: 4096 bits.
+const ordTxnFilterWords = 64
+
+// filterBit hashes k to a bit of matchUnknown's filter (Fibonacci hashing).
+func (k ordTxnKey) filterBit() uint64 {
+	h := (uint64(k.session)*0x9e3779b97f4a7c15 ^ uint64(uint32(k.cxid))) * 0x9e3779b97f4a7c15
+	return h >> (64 - 12)
+}
+
 // ordIsCheckedRead reports whether a reply to t is a function of the tree's state alone, so
 // that replaying the log to the reply zxid must reproduce it.
 func ordIsCheckedRead(t tree.OpCode) bool {
@@ -189,7 +205,9 @@ func (c *ordCheck) classify() error {
 		op     int32
 		bucket int32
 	}
-	var reads []readAt
+	// Room for half the ops, a guess that spares the growth steps: about a third of a sweep's
+	// ops are checked reads.
+	reads := make([]readAt, 0, len(h.Ops)/2)
 	views := ordViewIndex{ids: map[tree.SessionID]int32{}}
 	for i := range h.Ops {
 		op := &h.Ops[i]
@@ -205,6 +223,9 @@ func (c *ordCheck) classify() error {
 			c.maxReturn = max(c.maxReturn, op.ReturnSeq)
 		}
 		if op.IsWrite() {
+			if op.Req.Type == tree.OpCloseSession {
+				c.closeOps = append(c.closeOps, int32(i))
+			}
 			if replied {
 				o.kind = ordAcked
 				c.writes++
@@ -239,6 +260,7 @@ func (c *ordCheck) classify() error {
 		case op.Req.Type == tree.OpSync:
 			o.kind = ordSyncReplied
 			c.syncs++
+			c.syncOps = append(c.syncOps, int32(i))
 		case ordIsCheckedRead(op.Req.Type):
 			c.reads++
 			reads = append(reads, readAt{int32(i), int32(idx + 1)})
@@ -370,8 +392,19 @@ func (c *ordCheck) matchUnknown() {
 		return
 	}
 	c.committed = map[int]tree.Zxid{}
+	// Unknown writes are few and txns many: a bit per hash of the key rules most txns out
+	// before the map lookup.
+	var filter [ordTxnFilterWords]uint64
+	for k := range c.unknown {
+		b := k.filterBit()
+		filter[b/64] |= 1 << (b % 64)
+	}
 	for idx, x := range c.log.txns {
-		id, ok := c.unknown[ordTxnKey{x.Session, x.Cxid}]
+		key := ordTxnKey{x.Session, x.Cxid}
+		if b := key.filterBit(); filter[b/64]&(1<<(b%64)) == 0 {
+			continue
+		}
+		id, ok := c.unknown[key]
 		if !ok {
 			continue
 		}
@@ -564,15 +597,18 @@ func (c *ordCheck) sweep() error {
 	if err != nil {
 		return err
 	}
-	leaders := ordNewLeaderEpochs(c.h)
+	c.leaders = ordNewLeaderEpochs(c.h)
+	leaders := c.leaders
 	// newest is the acknowledged write with the largest zxid among those returned so far.
 	newest := ordSyncBound{op: -1}
-	syncs := map[int]ordSyncBound{}
+	// syncs[k] is the bound of the sync c.syncOps[k]; invokes come in op order, so the k-th
+	// sync invoked fills slot k.
+	syncs := make([]ordSyncBound, 0, len(c.syncOps))
 	r := 0
 	for i := range c.ops {
 		o := &c.ops[i]
 		for ; r < len(returns) && c.ops[returns[r]].ret < o.invoke; r++ {
-			c.returned(int(returns[r]), &newest, syncs, &leaders)
+			c.returned(int(returns[r]), &newest, syncs, leaders)
 		}
 		switch o.kind {
 		case ordAcked, ordUnknownCommitted:
@@ -583,17 +619,17 @@ func (c *ordCheck) sweep() error {
 					ordDescribe(op), FormatTime(op.Invoke), ordDescribe(prev), FormatTime(prev.Return), newest.zxid, o.zxid)
 			}
 		case ordSyncReplied:
-			syncs[i] = newest
+			syncs = append(syncs, newest)
 		}
 	}
 	for ; r < len(returns); r++ {
-		c.returned(int(returns[r]), &newest, syncs, &leaders)
+		c.returned(int(returns[r]), &newest, syncs, leaders)
 	}
 	return nil
 }
 
 // returned handles the return of replied op id in the sweep.
-func (c *ordCheck) returned(id int, newest *ordSyncBound, syncs map[int]ordSyncBound, leaders *ordLeaderEpochs) {
+func (c *ordCheck) returned(id int, newest *ordSyncBound, syncs []ordSyncBound, leaders *ordLeaderEpochs) {
 	o := &c.ops[id]
 	if o.kind == ordAcked && o.zxid > newest.zxid {
 		*newest = ordSyncBound{o.zxid, id}
@@ -619,7 +655,12 @@ func (c *ordCheck) returned(id int, newest *ordSyncBound, syncs map[int]ordSyncB
 		v.max, v.maxOp = o.zxid, id
 	}
 	if o.kind == ordSyncReplied {
-		c.checkSync(&c.h.Ops[id], syncs[id], leaders)
+		// A sync returns after its invoke, so its slot is filled.
+		k, _ := slices.BinarySearch(c.syncOps, int32(id))
+		// Most syncs are fresh: decide that from the packed op, without touching the Op.
+		if bound := syncs[k]; bound.op >= 0 && o.zxid < bound.zxid {
+			c.checkSync(&c.h.Ops[id], bound, leaders)
+		}
 	}
 }
 
@@ -970,18 +1011,38 @@ type ordConnected struct {
 }
 
 func ordNewConnections(h *histories.History) ordConnections {
-	var c ordConnections
+	// Count first, so that all the lists share one array instead of each growing its own.
+	var counts []int
 	for i := range h.Events {
-		e := &h.Events[i]
-		if !e.IsSession() || e.State != histories.Connected || e.Client < 0 {
-			continue
+		if e := &h.Events[i]; ordIsConnected(e) {
+			for len(counts) <= e.Client {
+				counts = append(counts, 0)
+			}
+			counts[e.Client]++
 		}
-		for len(c.byClient) <= e.Client {
-			c.byClient = append(c.byClient, nil)
+	}
+	c := ordConnections{byClient: make([][]ordConnected, len(counts))}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	all := make([]ordConnected, 0, total)
+	for client, n := range counts {
+		// Full slice expressions: a list cannot grow into the next one's room.
+		c.byClient[client] = all[len(all) : len(all) : len(all)+n]
+		all = all[:len(all)+n]
+	}
+	for i := range h.Events {
+		if e := &h.Events[i]; ordIsConnected(e) {
+			c.byClient[e.Client] = append(c.byClient[e.Client], ordConnected{e.Seq, e.Time, e.Session, e.Timeout})
 		}
-		c.byClient[e.Client] = append(c.byClient[e.Client], ordConnected{e.Seq, e.Time, e.Session, e.Timeout})
 	}
 	return c
+}
+
+// ordIsConnected reports whether e is a client's Connected event.
+func ordIsConnected(e *histories.Event) bool {
+	return e.IsSession() && e.State == histories.Connected && e.Client >= 0
 }
 
 // session returns op's session: Op.Session, or for an op invoked before its client had a
@@ -1030,8 +1091,17 @@ type ordEpochAt struct {
 	epoch int64
 }
 
-func ordNewLeaderEpochs(h *histories.History) ordLeaderEpochs {
-	var l ordLeaderEpochs
+// leaderEpochs returns the leader epochs c's sweep computed, or nil if c is nil or has not
+// swept.
+func (c *ordCheck) leaderEpochs() *ordLeaderEpochs {
+	if c == nil {
+		return nil
+	}
+	return c.leaders
+}
+
+func ordNewLeaderEpochs(h *histories.History) *ordLeaderEpochs {
+	l := &ordLeaderEpochs{}
 	var newest int64
 	for i := range h.Servers {
 		e := &h.Servers[i]
