@@ -816,7 +816,10 @@ type zxidIndex struct {
 	zxids []tree.Zxid
 	// Invariant: epochs are in increasing epoch order and cover zxids in order.
 	epochs []ordEpochSpan
-	last   int // the span of the last lookup
+	// last is a copy of the span of the last lookup, which find tries inline before anything
+	// else: lookups come in zxid order far more often than not.
+	// Invariant: last is one of epochs, or has epoch -1 (no lookup yet, or byZxid is in use).
+	last ordEpochSpan
 	// byZxid holds the positions instead when the zxids are not positive and strictly
 	// increasing (a damaged history); then epochs is empty.
 	byZxid map[tree.Zxid]int
@@ -833,7 +836,7 @@ type ordEpochSpan struct {
 
 // newZxidIndex indexes zxids.
 func newZxidIndex(zxids []tree.Zxid) zxidIndex {
-	x := zxidIndex{zxids: zxids}
+	x := zxidIndex{zxids: zxids, last: ordEpochSpan{epoch: -1}}
 	for i, z := range zxids {
 		if z <= 0 || i > 0 && z <= zxids[i-1] {
 			x.epochs = nil
@@ -956,8 +959,21 @@ func ordCommitted(h *histories.History) []*tree.Txn {
 	return out
 }
 
-// find returns the position of zxid z, or -1.
+// find returns the position of zxid z, or -1. Its first test is small enough to inline: the
+// checkers call it for every apply of every server.
 func (l *zxidIndex) find(z tree.Zxid) int {
+	sp := &l.last
+	// k wraps around to a huge value when z's counter is below the span's base.
+	if k := uint64(z)&0xffffffff - uint64(sp.base); int64(z)>>32 == sp.epoch && k < uint64(sp.n) {
+		if i := sp.first + int(k); l.zxids[i] == z {
+			return i
+		}
+	}
+	return l.findSpan(z)
+}
+
+// findSpan is find past its inline test: it finds z's epoch span and z in it.
+func (l *zxidIndex) findSpan(z tree.Zxid) int {
 	if l.byZxid != nil {
 		if i, ok := l.byZxid[z]; ok {
 			return i
@@ -968,24 +984,16 @@ func (l *zxidIndex) find(z tree.Zxid) int {
 		return -1
 	}
 	epoch := int64(z) >> 32
-	s := l.last
-	if l.epochs[s].epoch != epoch {
-		var ok bool
-		s, ok = slices.BinarySearchFunc(l.epochs, epoch, func(sp ordEpochSpan, e int64) int {
-			switch {
-			case sp.epoch < e:
-				return -1
-			case sp.epoch > e:
-				return 1
-			}
-			return 0
+	if l.last.epoch != epoch {
+		s, ok := slices.BinarySearchFunc(l.epochs, epoch, func(sp ordEpochSpan, e int64) int {
+			return cmp.Compare(sp.epoch, e)
 		})
 		if !ok {
 			return -1
 		}
-		l.last = s
+		l.last = l.epochs[s]
 	}
-	sp := &l.epochs[s]
+	sp := &l.last
 	if k := int64(z)&0xffffffff - sp.base; k >= 0 && k < int64(sp.n) && l.zxids[sp.first+int(k)] == z {
 		return sp.first + int(k)
 	}
