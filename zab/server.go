@@ -345,10 +345,12 @@ func (s *serverState) syncDone(p *Peer, id tree.SessionID, cxid int32) {
 // apply applies a committed txn: the tree changes, watches fire, the session that sent it gets
 // its reply, and session txns take effect (FinalRequestProcessor).
 func (p *Peer) apply(x *tree.Txn) {
-	if e, ok := p.early[x.Zxid]; ok {
-		delete(p.early, x.Zxid)
-		p.finish(x, e.prev, e.res)
-		return
+	if len(p.early) > 0 { // only ReadFromUncommitted fills it: skip the lookup otherwise
+		if e, ok := p.early[x.Zxid]; ok {
+			delete(p.early, x.Zxid)
+			p.finish(x, e.prev, &e.res)
+			return
+		}
 	}
 	prev := p.data.tree.LastZxid()
 	a := p.data.tree.Apply(x)
@@ -359,13 +361,12 @@ func (p *Peer) apply(x *tree.Txn) {
 		p.stats.digestErrors++
 		p.stats.note(p.now, a.DigestErr.Error())
 	}
-	res := a.Result
 	if !p.variant.watchAfterReply {
 		p.fire(x.Zxid, a.Changes)
-		p.finish(x, prev, res)
+		p.finish(x, prev, &a.Result)
 	} else {
 		changes := slices.Clone(a.Changes)
-		p.finish(x, prev, res)
+		p.finish(x, prev, &a.Result)
 		p.fire(x.Zxid, changes)
 	}
 }
@@ -403,8 +404,8 @@ func (p *Peer) fire(zxid tree.Zxid, changes []tree.Change) {
 }
 
 // finish does what follows the tree change: bookkeeping, the reply, session effects, and the
-// periodic snapshot.
-func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
+// periodic snapshot. res is read, not kept (it is large: passed by pointer, not copied).
+func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res *tree.Result) {
 	p.data.noteCommitted(x, p.cfg.CommittedLogSize)
 	p.rd.Committed = append(p.rd.Committed, x)
 	p.data.sinceSnap++
@@ -426,7 +427,7 @@ func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
 		if c != nil {
 			if c.queue.Len() > 0 && c.queue.Front().xid == x.Cxid && c.queue.Front().req.Type == tree.OpCloseSession {
 				q := c.queue.Pop()
-				p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: x.Zxid, Result: res})
+				p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: x.Zxid, Result: *res})
 			}
 			p.closeClient(c)
 		}
@@ -438,7 +439,7 @@ func (p *Peer) finish(x *tree.Txn, prev tree.Zxid, res tree.Result) {
 			break
 		}
 		q := c.queue.Pop()
-		p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: res})
+		p.reply(c, q, wire.Reply{Xid: q.xid, Zxid: x.Zxid, Err: res.Err, Result: *res})
 		p.drain(c)
 	}
 	if p.data.sinceSnap >= p.cfg.SnapCount {
