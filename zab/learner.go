@@ -156,7 +156,7 @@ func (p *Peer) leaderInfo(pkt *wire.Packet) {
 	case e > p.acceptedEpoch:
 		p.acceptedEpoch = e
 		p.disk(DiskOp{Kind: DiskAcceptedEpoch, Epoch: e})
-		p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: *ack})
+		p.sendPacketDurable(ls.link, ack)
 	case e == p.acceptedEpoch:
 		ack.Epoch = -1
 		p.sendPacket(ls.link, ack)
@@ -223,7 +223,7 @@ func (p *Peer) followerProposal(pkt *wire.Packet) {
 		ls.awaiting.Push(x)
 		p.disk(DiskOp{Kind: DiskAppend, Txn: x})
 		if ls.phase == fpBroadcast {
-			p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: wire.Packet{Type: wire.PacketAck, Zxid: x.Zxid}})
+			p.sendPacketDurable(ls.link, &wire.Packet{Type: wire.PacketAck, Zxid: x.Zxid})
 		} else {
 			p.requestSync(syncWait{})
 			ls.toAck = append(ls.toAck, x.Zxid)
@@ -328,7 +328,7 @@ func (p *Peer) learnerEpochDurable() {
 
 func (p *Peer) ackNewLeader() {
 	ls := p.learner
-	p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: wire.Packet{Type: wire.PacketAck, Zxid: ls.newLeaderZxid}})
+	p.sendPacketDurable(ls.link, &wire.Packet{Type: wire.PacketAck, Zxid: ls.newLeaderZxid})
 }
 
 // upToDate starts following: the txns logged at NEWLEADER are acked, and clients are served
@@ -341,7 +341,7 @@ func (p *Peer) upToDate() {
 	ls.phase = fpBroadcast
 	ls.deadline = p.now + time.Duration(p.cfg.SyncLimit)*p.cfg.TickTime
 	for _, z := range ls.toAck {
-		p.sendDurable(Envelope{Kind: SendPacket, Link: ls.link, Packet: wire.Packet{Type: wire.PacketAck, Zxid: z}})
+		p.sendPacketDurable(ls.link, &wire.Packet{Type: wire.PacketAck, Zxid: z})
 	}
 	ls.toAck = nil
 	p.elect.UpdatePeerEpoch(ls.newEpoch)

@@ -319,23 +319,29 @@ func (p *Peer) requestSync(w syncWait) {
 	}
 }
 
-// sendDurable sends e once everything written so far is on disk, or at once under
+// sendPacketDurable sends pkt to l once everything written so far is on disk, or at once under
 // AckBeforeFsync.
-func (p *Peer) sendDurable(e Envelope) {
+func (p *Peer) sendPacketDurable(l Link, pkt *wire.Packet) {
 	if p.variant.ackBeforeFsync {
-		p.rd.Send = append(p.rd.Send, e)
+		p.sendPacket(l, pkt)
 		return
 	}
 	p.requestSync(syncWait{})
-	p.rd.AfterSync = append(p.rd.AfterSync, e)
+	appendPacketEnvelope(&p.rd.AfterSync, l, pkt)
 }
 
 func (p *Peer) send(e Envelope) { p.rd.Send = append(p.rd.Send, e) }
 
 // sendPacket queues pkt for the learner or leader at l. The envelope holds a copy, so callers
 // pass literals that stay on the stack.
-func (p *Peer) sendPacket(l Link, pkt *wire.Packet) {
-	p.rd.Send = append(p.rd.Send, Envelope{Kind: SendPacket, Link: l, Packet: *pkt})
+func (p *Peer) sendPacket(l Link, pkt *wire.Packet) { appendPacketEnvelope(&p.rd.Send, l, pkt) }
+
+// appendPacketEnvelope appends the envelope sending pkt to l, built in place: an Envelope is
+// large, and every txn sends several, so building it aside and copying it in costs.
+func appendPacketEnvelope(to *[]Envelope, l Link, pkt *wire.Packet) {
+	*to = append(*to, Envelope{})
+	e := &(*to)[len(*to)-1]
+	e.Kind, e.Link, e.Packet = SendPacket, l, *pkt
 }
 
 func (p *Peer) disk(op DiskOp) { p.rd.Disk = append(p.rd.Disk, op) }

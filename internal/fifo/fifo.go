@@ -42,18 +42,38 @@ func (q *Queue[T]) Push(v T) {
 	q.items = append(q.items, v)
 }
 
-// Pop removes and returns the oldest value; it panics on an empty queue.
-func (q *Queue[T]) Pop() T {
-	if q.head == len(q.items) {
-		panic("fifo: Pop of an empty queue")
+// PushAll adds vs at the back, oldest first: Push for each, without copying large values twice.
+func (q *Queue[T]) PushAll(vs []T) {
+	if q.head > 0 && len(q.items)+len(vs) > cap(q.items) && q.head >= len(q.items)/2 {
+		// No room, and at least half of the array is dead front: slide down first.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
 	}
-	v := q.items[q.head]
+	q.items = append(q.items, vs...)
+}
+
+// Discard removes the oldest value, as Pop does, without returning it: with Front, a large value
+// is used in place instead of copied out. It panics on an empty queue.
+func (q *Queue[T]) Discard() {
+	if q.head == len(q.items) {
+		panic("fifo: Discard of an empty queue")
+	}
 	var zero T
 	q.items[q.head] = zero
 	q.head++
 	if q.head == len(q.items) {
 		q.items, q.head = q.items[:0], 0
 	}
+}
+
+// Pop removes and returns the oldest value; it panics on an empty queue.
+func (q *Queue[T]) Pop() T {
+	if q.head == len(q.items) {
+		panic("fifo: Pop of an empty queue")
+	}
+	v := q.items[q.head]
+	q.Discard()
 	return v
 }
 

@@ -6,18 +6,30 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestQueueMatchesSlice checks the queue against a plain slice under random pushes and pops.
+// TestQueueMatchesSlice checks the queue against a plain slice under random pushes, batch
+// pushes, pops and discards.
 func TestQueueMatchesSlice(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var q Queue[int]
 		var model []int
 		for i, n := 0, rapid.IntRange(0, 400).Draw(t, "steps"); i < n; i++ {
-			if len(model) > 0 && rapid.Bool().Draw(t, "pop") {
+			switch op := rapid.IntRange(0, 3).Draw(t, "op"); {
+			case len(model) > 0 && op == 0:
 				if got := q.Pop(); got != model[0] {
 					t.Fatalf("Pop = %d, want %d", got, model[0])
 				}
 				model = model[1:]
-			} else {
+			case len(model) > 0 && op == 1:
+				q.Discard()
+				model = model[1:]
+			case op == 2:
+				vs := make([]int, rapid.IntRange(0, 9).Draw(t, "n"))
+				for k := range vs {
+					vs[k] = 1000*i + k
+				}
+				q.PushAll(vs)
+				model = append(model, vs...)
+			default:
 				q.Push(i)
 				model = append(model, i)
 			}
@@ -58,9 +70,11 @@ func TestQueuePopReleasesValues(t *testing.T) {
 	x := 1
 	q.Push(&x)
 	q.Push(&x)
+	q.Push(&x)
 	q.Pop()
-	if q.items[0] != nil {
-		t.Fatal("a popped slot still points at its value")
+	q.Discard()
+	if q.items[0] != nil || q.items[1] != nil {
+		t.Fatal("a popped or discarded slot still points at its value")
 	}
 	q.Clear()
 	if q.Len() != 0 || len(q.items) != 0 {
@@ -70,9 +84,10 @@ func TestQueuePopReleasesValues(t *testing.T) {
 
 func TestQueuePanicsWhenEmpty(t *testing.T) {
 	for name, f := range map[string]func(*Queue[int]){
-		"Pop":   func(q *Queue[int]) { q.Pop() },
-		"Front": func(q *Queue[int]) { q.Front() },
-		"At":    func(q *Queue[int]) { q.At(0) },
+		"Pop":     func(q *Queue[int]) { q.Pop() },
+		"Discard": func(q *Queue[int]) { q.Discard() },
+		"Front":   func(q *Queue[int]) { q.Front() },
+		"At":      func(q *Queue[int]) { q.At(0) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

@@ -400,9 +400,7 @@ func (inc *incarnation) execute(rd *zab.Ready) {
 		s.note("zab: Ready with %d AfterSync envelopes and no Sync", len(rd.AfterSync))
 	}
 	// The peer reuses rd's slices two Readys later: keep the envelopes until the fsync is done.
-	for i := range rd.AfterSync {
-		inc.afterSync.Push(rd.AfterSync[i])
-	}
+	inc.afterSync.PushAll(rd.AfterSync)
 	inc.syncing.Push(pendingSync{token: rd.SyncToken, after: len(rd.AfterSync)})
 	if inc.onSynced == nil {
 		inc.onSynced = inc.synced
@@ -432,8 +430,8 @@ func (inc *incarnation) synced(err error) {
 		inc.node.Logf("synced token %d, %d after-sync", ps.token, ps.after)
 	}
 	for range ps.after {
-		e := inc.afterSync.Pop()
-		inc.send(&e)
+		inc.send(inc.afterSync.Front()) // sending never touches the queue
+		inc.afterSync.Discard()
 	}
 	inc.peer.Synced(inc.now(), ps.token)
 	inc.drain()
