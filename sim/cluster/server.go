@@ -376,9 +376,11 @@ func (inc *incarnation) execute(rd *zab.Ready) {
 	if s.obs != nil && len(rd.Committed) > 0 {
 		s.obs.committed(s, rd.Committed)
 	}
-	if err := inc.runDisk(rd.Disk); err != nil {
-		inc.halt(err)
-		return
+	if len(rd.Disk) > 0 {
+		if err := inc.runDisk(rd.Disk); err != nil {
+			inc.halt(err)
+			return
+		}
 	}
 	for i := range rd.Send {
 		inc.send(&rd.Send[i])
@@ -480,7 +482,8 @@ func (inc *incarnation) runDisk(ops []zab.DiskOp) (err error) {
 		}
 	}
 	defer func() { inc.scratch = arena[:0] }()
-	for _, op := range ops {
+	for i := range ops {
+		op := &ops[i]
 		if op.Kind != zab.DiskAppend {
 			flush()
 		}
