@@ -23,13 +23,16 @@
 // Each command lives in its own file and adds itself to the command table (register).
 //
 // ZOOSIM_CPUPROFILE=FILE writes a CPU profile of the whole command to FILE (go tool pprof
-// reads it), to see where a sweep's time goes without a benchmark.
+// reads it), to see where a sweep's time goes without a benchmark. ZOOSIM_MEMPROFILE=FILE
+// writes an allocation profile (every 4 KiB allocated sampled; pprof's -sample_index=alloc_space
+// or alloc_objects) when the command ends.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -41,9 +44,33 @@ func main() {
 		fmt.Fprintf(os.Stderr, "zoosim: ZOOSIM_CPUPROFILE: %v\n", err)
 		os.Exit(exitUsage)
 	}
+	memProfile := os.Getenv("ZOOSIM_MEMPROFILE")
+	if memProfile != "" {
+		runtime.MemProfileRate = 4096
+	}
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if err := writeMemProfile(memProfile); err != nil {
+		fmt.Fprintf(os.Stderr, "zoosim: ZOOSIM_MEMPROFILE: %v\n", err)
+		code = max(code, exitUsage)
+	}
 	os.Exit(code)
+}
+
+// writeMemProfile writes the allocation profile to path (nothing when path is empty).
+func writeMemProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // startCPUProfile starts profiling into path (nothing when path is empty) and returns the
