@@ -44,6 +44,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "zoosim: ZOOSIM_CPUPROFILE: %v\n", err)
 		os.Exit(exitUsage)
 	}
+	// Referring to the allocation profile at all turns on the runtime's default sampling (every
+	// 512 KiB, with a stack walk each time): off unless asked for.
+	runtime.MemProfileRate = 0
 	memProfile := os.Getenv("ZOOSIM_MEMPROFILE")
 	if memProfile != "" {
 		runtime.MemProfileRate = 4096
