@@ -36,14 +36,16 @@ type Waiter interface {
 //
 // The Session is the completer of its own calls: the outcome is copied
 // into res and err and the process is resumed, so a call allocates no
-// closure.
+// closure, and the process reads the outcome there, without copying it
+// again.
 type Session struct {
 	c *Client
 	w Waiter
 	// busy is set from the issue of a call until its outcome arrived.
 	busy bool
-	// res and err are the outcome of the last call, set by complete and
-	// cleared by wait.
+	// res and err are the outcome of the last call, set by complete. They
+	// stay until the next call completes, which overwrites them whole: a
+	// process reads its outcome right after wait, before its next call.
 	res tree.Result
 	err error
 }
@@ -68,15 +70,14 @@ func (s *Session) issue() *Session {
 	return s
 }
 
-// wait parks until the call just issued completed and returns its outcome,
-// leaving the Session holding nothing for the next call.
-func (s *Session) wait() (tree.Result, error) {
+// wait parks until the call just issued completed and returns its outcome.
+// The result is the Session's own, good until the next call: callers take
+// the fields they return from it at once.
+func (s *Session) wait() (*tree.Result, error) {
 	for s.busy {
 		s.w.Park()
 	}
-	res, err := s.res, s.err
-	s.res, s.err = tree.Result{}, nil
-	return res, err
+	return &s.res, s.err
 }
 
 // WaitConnected blocks until the client is Connected, or fails with the
