@@ -79,9 +79,19 @@ func (h *eventHeap) push(e *event) {
 }
 
 // pop removes and returns the earliest event; the heap must not be empty.
+//
+// It is removeAt(0) written out for the root, which has no parent to compare with: one pop per
+// event the world handles.
 func (h *eventHeap) pop() *event {
-	top := h.items[0].ev
-	h.removeAt(0)
+	items := h.items
+	last := len(items) - 1
+	top := items[0].ev
+	moved := items[last]
+	items[last] = heapItem{}
+	h.items = items[:last]
+	if last > 0 {
+		h.down(0, moved)
+	}
 	top.index = -1
 	top.state = idle
 	return top
