@@ -73,16 +73,19 @@ func (b *buffers) copyOf(msg []byte) []byte {
 // release poisons buf and returns it to the free list. buf must be a copy from copyOf that
 // nothing will read again.
 func (b *buffers) release(buf []byte) {
-	if cap(buf) == 0 {
+	c := cap(buf)
+	if c == 0 {
 		return
 	}
 	b.held--
 	poison(buf)
-	k := bufClass(cap(buf))
-	if k < 0 || cap(buf) != 1<<(k+minBufShift) {
-		return // an unpooled large message: the collector's
+	// Only a size class's own buffers are kept: their capacity is a power of two from
+	// 1<<minBufShift to 1<<maxBufShift. An unpooled large message is the collector's.
+	if c&(c-1) != 0 || c < 1<<minBufShift || c > 1<<maxBufShift {
+		return
 	}
-	if len(b.free[k])<<(k+minBufShift) >= max(bufClassBytes, 1<<(k+minBufShift)) {
+	k := bits.TrailingZeros(uint(c)) - minBufShift
+	if len(b.free[k])*c >= max(bufClassBytes, c) {
 		return
 	}
 	b.free[k] = append(b.free[k], buf[:0])
@@ -97,9 +100,11 @@ var poisonBlock = func() (b [512]byte) {
 	return b
 }()
 
-// poison overwrites p with poisonByte.
+// poison overwrites p with poisonByte: one copy for a message up to the block's size, a loop of
+// them only for a larger one.
 func poison(p []byte) {
-	for len(p) > 0 {
+	for len(p) > len(poisonBlock) {
 		p = p[copy(p, poisonBlock[:]):]
 	}
+	copy(p, poisonBlock[:])
 }

@@ -227,3 +227,37 @@ func TestMessageBuffersUnderFaultsAndUnsafeModes(t *testing.T) {
 }
 
 func sum(p []byte) uint64 { return hashBytes(p) }
+
+// poison covers exactly the message, whether it takes one copy of the block or several.
+func TestPoisonCoversExactlyTheMessage(t *testing.T) {
+	for _, n := range []int{0, 1, 63, 511, 512, 513, 1024, 1025, 1500} {
+		buf := bytes.Repeat([]byte{1}, n+16)
+		poison(buf[:n])
+		if n > 0 && !poisoned(buf[:n]) {
+			t.Errorf("%d bytes: not all poisoned: %v", n, buf[:n])
+		}
+		if !bytes.Equal(buf[n:], bytes.Repeat([]byte{1}, 16)) {
+			t.Errorf("%d bytes: poison ran past the end: %v", n, buf[n:])
+		}
+	}
+}
+
+// release keeps exactly the buffers whose capacity is their size class's, as bufClass defines
+// the classes, and the buffers of no other capacity.
+func TestReleaseKeepsOnlyClassBuffers(t *testing.T) {
+	caps := []int{1, 2, 32, 63, 64, 65, 96, 127, 128, 129, 192, 256, 4096, 4097, 1<<20 - 1, 1 << 20, 1<<20 + 1, 1 << 21}
+	for _, c := range caps {
+		var b buffers
+		b.held = 1
+		b.release(make([]byte, 1, c))
+		k := bufClass(c)
+		want := k >= 0 && c == 1<<(k+minBufShift)
+		kept := 0
+		for k := range b.free {
+			kept += len(b.free[k])
+		}
+		if got := kept == 1; got != want || (want && len(b.free[k]) != 1) {
+			t.Errorf("cap %d: kept %d buffers (in class %d: %v), want kept %v", c, kept, k, k >= 0 && len(b.free[k]) == 1, want)
+		}
+	}
+}

@@ -131,7 +131,7 @@ func (n *Node) Dial(to NodeID, port int, h ConnHandler) *Conn {
 	d.init(c, dialer, n, target, w)
 	a.init(c, acceptor, target, n, w)
 	d.h = h
-	w.record(record{kind: recDial, node: n, peer: target, a: c.id, b: uint64(port)})
+	w.record(&record{kind: recDial, node: n, peer: target, a: c.id, b: uint64(port)})
 	if !n.up {
 		// A process of a crashed node unwinding: nothing leaves a dead machine.
 		d.state, a.state = endClosed, endClosed
@@ -169,25 +169,25 @@ func (c *Conn) Send(msg []byte) error {
 	case endClosed:
 		return ErrClosed
 	case endDoomed:
-		w.record(record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), text: "broken"})
+		w.record(&record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), text: "broken"})
 		return nil
 	}
 	peer := c.other()
 	if peer.state == endClosed || c.conn.broken {
-		w.record(record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), text: "peer closed"})
+		w.record(&record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), text: "peer closed"})
 		return nil
 	}
 	if f := w.net.filter; f != nil {
 		switch f(Message{Conn: c.conn.id, From: c.node.id, To: c.peer.id, Data: msg}) {
 		case Drop:
-			w.record(record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), text: "filter"})
+			w.record(&record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), text: "filter"})
 			return nil
 		case Reset:
 			w.net.breakConn(c.conn, ErrReset, "filter")
 			return nil
 		}
 	}
-	w.record(record{kind: recSend, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), c: hashBytes(msg)})
+	w.record(&record{kind: recSend, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(msg)), c: hashBytes(msg)})
 	peer.in.push(pktData, w.net.bufs.copyOf(msg))
 	return nil
 }
@@ -200,7 +200,7 @@ func (c *Conn) Close() {
 		return
 	}
 	w := c.node.w
-	w.record(record{kind: recClosed, node: c.node, peer: c.peer, a: c.conn.id, text: "local"})
+	w.record(&record{kind: recClosed, node: c.node, peer: c.peer, a: c.conn.id, text: "local"})
 	wasDoomed := c.state == endDoomed
 	c.state = endClosed
 	c.in.clear()
@@ -227,7 +227,7 @@ func (c *Conn) doom(err error) {
 
 func (c *Conn) fireNotice() {
 	c.state = endClosed
-	c.node.w.record(record{kind: recBroken, node: c.node, peer: c.peer, a: c.conn.id, text: c.noticeErr.Error()})
+	c.node.w.record(&record{kind: recBroken, node: c.node, peer: c.peer, a: c.conn.id, text: c.noticeErr.Error()})
 	c.h.Closed(c, c.noticeErr)
 }
 
@@ -239,7 +239,7 @@ func (nw *network) breakConn(c *connection, err error, why string) {
 		return
 	}
 	nw.markBroken(c)
-	nw.w.record(record{kind: recFault, node: c.ends[dialer].node, peer: c.ends[acceptor].node, a: c.id,
+	nw.w.record(&record{kind: recFault, node: c.ends[dialer].node, peer: c.ends[acceptor].node, a: c.id,
 		text: fmt.Sprintf("break c%d (%s)", c.id, why)})
 	for i := range c.ends {
 		e := &c.ends[i]
@@ -282,7 +282,7 @@ func (c *Conn) handleSyn() {
 	}
 	d := c.other()
 	if h == nil {
-		w.record(record{kind: recRefused, node: c.node, peer: c.peer, a: c.conn.id})
+		w.record(&record{kind: recRefused, node: c.node, peer: c.peer, a: c.conn.id})
 		c.state = endClosed
 		c.in.clear()
 		if d.state == endClosed {
@@ -294,7 +294,7 @@ func (c *Conn) handleSyn() {
 	}
 	c.h = h
 	c.state = endOpen
-	w.record(record{kind: recAccept, node: c.node, peer: c.peer, a: c.conn.id})
+	w.record(&record{kind: recAccept, node: c.node, peer: c.peer, a: c.conn.id})
 	d.in.push(pktSynAck, nil) // lost if the dialer closed already; its FIN is on the way
 	h.Connected(c)
 }
@@ -434,19 +434,19 @@ func (c *Conn) handle(p packet) {
 	case pktData:
 		if c.state != endOpen {
 			// Only the unsafe duplicate mode gets here: a copy due after the close.
-			w.record(record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(p.data)), text: "after close"})
+			w.record(&record{kind: recDrop, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(p.data)), text: "after close"})
 			w.net.bufs.release(p.data)
 			return
 		}
 		// The payload was hashed when it was sent; the kernel delivers those very bytes.
-		w.record(record{kind: recDeliver, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(p.data))})
+		w.record(&record{kind: recDeliver, node: c.node, peer: c.peer, a: c.conn.id, b: uint64(len(p.data))})
 		c.h.Received(c, p.data)
 		w.net.bufs.release(p.data)
 	case pktSyn:
 		c.handleSyn()
 	case pktSynAck:
 		c.state = endOpen
-		w.record(record{kind: recConnected, node: c.node, peer: c.peer, a: c.conn.id})
+		w.record(&record{kind: recConnected, node: c.node, peer: c.peer, a: c.conn.id})
 		c.h.Connected(c)
 	case pktFin, pktRst:
 		err := ErrPeerClosed
@@ -456,7 +456,7 @@ func (c *Conn) handle(p packet) {
 		w.net.markBroken(c.conn)
 		c.state = endClosed
 		c.in.clear()
-		w.record(record{kind: recClosed, node: c.node, peer: c.peer, a: c.conn.id, text: err.Error()})
+		w.record(&record{kind: recClosed, node: c.node, peer: c.peer, a: c.conn.id, text: err.Error()})
 		c.h.Closed(c, err)
 	}
 }

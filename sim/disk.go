@@ -215,19 +215,19 @@ func (d *Disk) Rename(from, to string) error {
 func (d *Disk) Wipe() {
 	names := d.List()
 	d.files = map[string]*fileData{}
-	d.node.w.record(record{kind: recDiskFault, node: d.node, a: uint64(len(names)), text: fmt.Sprintf("wipe %d files", len(names))})
+	d.node.w.record(&record{kind: recDiskFault, node: d.node, a: uint64(len(names)), text: fmt.Sprintf("wipe %d files", len(names))})
 }
 
 // LoseNextSyncs makes the next k fsyncs on this disk report success without persisting anything.
 func (d *Disk) LoseNextSyncs(k int) {
 	d.loseSyncs += k
-	d.node.w.record(record{kind: recDiskFault, node: d.node, a: uint64(k), text: fmt.Sprintf("lose next %d fsyncs", k)})
+	d.node.w.record(&record{kind: recDiskFault, node: d.node, a: uint64(k), text: fmt.Sprintf("lose next %d fsyncs", k)})
 }
 
 // CorruptNextCrash makes the next crash land the write in flight as garbage.
 func (d *Disk) CorruptNextCrash() {
 	d.corruptNextCrash = true
-	d.node.w.record(record{kind: recDiskFault, node: d.node, text: "corrupt tail at next crash"})
+	d.node.w.record(&record{kind: recDiskFault, node: d.node, text: "corrupt tail at next crash"})
 }
 
 // Name returns the file's current name.
@@ -297,7 +297,7 @@ func (f *File) pend(pw pendingWrite, p []byte) {
 	if pw.truncate {
 		r.text = "truncate"
 	}
-	d.node.w.record(r)
+	d.node.w.record(&r)
 }
 
 // Sync starts an fsync of the file covering every write made so far; done is called when it
@@ -313,7 +313,7 @@ func (f *File) Sync(done func(error)) {
 	at := w.now.Add(w.opts.Disk.FsyncLatency.Sample(d.rand)).Max(d.lastSyncAt)
 	d.lastSyncAt = at
 	d.syncs, d.syncHead = appendLive(d.syncs, d.syncHead, syncOp{at: at, id: d.syncSeq, file: f.f, upTo: d.writeSeq, done: done})
-	w.record(record{kind: recSync, node: d.node, label: f.f.name, a: d.syncSeq})
+	w.record(&record{kind: recSync, node: d.node, label: f.f.name, a: d.syncSeq})
 	if d.syncEv.state == idle {
 		w.schedule(&d.syncEv, d.syncs[d.syncHead].at)
 	}
@@ -343,7 +343,7 @@ func (d *Disk) completeSync() {
 			f.separateDurable() // data keeps the lost writes; durable never gets them
 			f.lostWrites = true
 		}
-		w.record(record{kind: recDiskFault, node: d.node, a: op.id, text: fmt.Sprintf("fsync #%d of %s lost %d writes", op.id, f.name, covered)})
+		w.record(&record{kind: recDiskFault, node: d.node, a: op.id, text: fmt.Sprintf("fsync #%d of %s lost %d writes", op.id, f.name, covered)})
 	} else if !f.durableApart {
 		if covered > 0 {
 			last := f.pending[covered-1]
@@ -355,7 +355,7 @@ func (d *Disk) completeSync() {
 		}
 	}
 	f.dropPending(covered)
-	w.record(record{kind: recSynced, node: d.node, label: f.name, a: op.id})
+	w.record(&record{kind: recSynced, node: d.node, label: f.name, a: op.id})
 	if op.done != nil {
 		op.done(nil)
 	}
@@ -386,7 +386,7 @@ func (d *Disk) crash() {
 			if f.lostWrites {
 				f.durableIsData()
 				f.lostWrites = false
-				w.record(record{kind: recDiskFault, node: d.node, text: name + " lost the writes of its lost fsyncs"})
+				w.record(&record{kind: recDiskFault, node: d.node, text: name + " lost the writes of its lost fsyncs"})
 			}
 			continue
 		}
@@ -422,6 +422,6 @@ func (d *Disk) crash() {
 		f.dropPending(len(f.pending))
 		f.lostWrites = false
 		f.durableIsData()
-		w.record(record{kind: recDiskFault, node: d.node, text: note})
+		w.record(&record{kind: recDiskFault, node: d.node, text: note})
 	}
 }

@@ -114,7 +114,7 @@ func (w *World) Partition(groups ...[]NodeID) error {
 			}
 		}
 	}
-	w.record(record{kind: recFault, text: "partition " + strings.Join(parts, " ")})
+	w.record(&record{kind: recFault, text: "partition " + strings.Join(parts, " ")})
 	w.net.breakBlocked()
 	return nil
 }
@@ -130,7 +130,7 @@ func (w *World) PartitionOneWay(from, to []NodeID) error {
 		}
 	}
 	w.net.block(from, to)
-	w.record(record{kind: recFault, text: "partition-one-way " + w.describeGroup(from) + "->" + w.describeGroup(to)})
+	w.record(&record{kind: recFault, text: "partition-one-way " + w.describeGroup(from) + "->" + w.describeGroup(to)})
 	w.net.breakBlocked()
 	return nil
 }
@@ -149,7 +149,7 @@ func (w *World) Isolate(id NodeID) error {
 	}
 	w.net.block([]NodeID{id}, others)
 	w.net.block(others, []NodeID{id})
-	w.record(record{kind: recFault, node: n, text: "isolate"})
+	w.record(&record{kind: recFault, node: n, text: "isolate"})
 	w.net.breakBlocked()
 	return nil
 }
@@ -172,7 +172,7 @@ func (w *World) Bridge(left []NodeID, bridge NodeID, right []NodeID) error {
 	}
 	w.net.block(left, right)
 	w.net.block(right, left)
-	w.record(record{kind: recFault, text: fmt.Sprintf("bridge %s-%s-%s",
+	w.record(&record{kind: recFault, text: fmt.Sprintf("bridge %s-%s-%s",
 		w.describeGroup(left), w.nodes[bridge].name, w.describeGroup(right))})
 	w.net.breakBlocked()
 	return nil
@@ -185,7 +185,7 @@ func (w *World) Heal() {
 			l.blocked = false
 		}
 	}
-	w.record(record{kind: recFault, text: "heal"})
+	w.record(&record{kind: recFault, text: "heal"})
 }
 
 // ClogLink holds messages between a and b (both ways) for d: each message sent meanwhile leaves
@@ -203,7 +203,7 @@ func (w *World) ClogLink(a, b NodeID, d Duration) error {
 	for _, l := range []*link{w.net.link(na, nb), w.net.link(nb, na)} {
 		l.cloggedUntil = l.cloggedUntil.Max(until)
 	}
-	w.record(record{kind: recFault, node: na, peer: nb, text: "clog-link for " + d.String()})
+	w.record(&record{kind: recFault, node: na, peer: nb, text: "clog-link for " + d.String()})
 	return nil
 }
 
@@ -217,7 +217,7 @@ func (w *World) ClogNode(id NodeID, d Duration) error {
 		return fmt.Errorf("%w: clog for %v", ErrBadFault, d)
 	}
 	n.cloggedUntil = n.cloggedUntil.Max(w.now.Add(d))
-	w.record(record{kind: recFault, node: n, text: "clog-node for " + d.String()})
+	w.record(&record{kind: recFault, node: n, text: "clog-node for " + d.String()})
 	return nil
 }
 
@@ -229,7 +229,7 @@ func (w *World) Unclog() {
 			l.cloggedUntil = 0
 		}
 	}
-	w.record(record{kind: recFault, text: "unclog"})
+	w.record(&record{kind: recFault, text: "unclog"})
 }
 
 // SetLinkLatency gives the path between a and b (both ways) its own latency distribution, for
@@ -242,7 +242,7 @@ func (w *World) SetLinkLatency(a, b NodeID, d Distribution) error {
 	}
 	w.net.link(na, nb).latency = &d
 	w.net.link(nb, na).latency = &d
-	w.record(record{kind: recFault, node: na, peer: nb, text: "latency " + d.String()})
+	w.record(&record{kind: recFault, node: na, peer: nb, text: "latency " + d.String()})
 	return nil
 }
 
@@ -254,7 +254,7 @@ func (w *World) ResetLink(a, b NodeID) error {
 	if err := firstErr(err1, err2); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
-	w.record(record{kind: recFault, node: na, peer: nb, text: "reset"})
+	w.record(&record{kind: recFault, node: na, peer: nb, text: "reset"})
 	for _, c := range w.net.conns.live() {
 		x, y := c.ends[dialer].node, c.ends[acceptor].node
 		if (x == na && y == nb) || (x == nb && y == na) {

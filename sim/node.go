@@ -126,14 +126,14 @@ func (n *Node) After(d Duration, label string, fn func()) *Timer {
 
 // Logf adds a line from the node's software to the trace.
 func (n *Node) Logf(format string, args ...any) {
-	n.w.record(record{kind: recLog, node: n, text: fmt.Sprintf(format, args...)})
+	n.w.record(&record{kind: recLog, node: n, text: fmt.Sprintf(format, args...)})
 }
 
 // start boots a new incarnation.
 func (n *Node) start(kind recordKind) {
 	n.up = true
 	n.incarnation++
-	n.w.record(record{kind: kind, node: n, a: uint64(n.incarnation)})
+	n.w.record(&record{kind: kind, node: n, a: uint64(n.incarnation)})
 	n.boot(n)
 }
 
@@ -149,7 +149,7 @@ func (w *World) Crash(id NodeID) error {
 		return fmt.Errorf("%w: %s", ErrNodeDown, n.name)
 	}
 	n.up, n.paused = false, false
-	w.record(record{kind: recCrash, node: n})
+	w.record(&record{kind: recCrash, node: n})
 	for _, e := range n.deferred {
 		e.state = idle
 	}
@@ -193,7 +193,7 @@ func (w *World) Pause(id NodeID) error {
 		return fmt.Errorf("%w: %s is already paused", ErrNodePaused, n.name)
 	}
 	n.paused = true
-	w.record(record{kind: recPause, node: n})
+	w.record(&record{kind: recPause, node: n})
 	return nil
 }
 
@@ -208,7 +208,7 @@ func (w *World) Resume(id NodeID) error {
 		return fmt.Errorf("%w: %s", ErrNodeNotPaused, n.name)
 	}
 	n.paused = false
-	w.record(record{kind: recResume, node: n, a: uint64(len(n.deferred))})
+	w.record(&record{kind: recResume, node: n, a: uint64(len(n.deferred))})
 	due := n.deferred
 	n.deferred = nil
 	for _, e := range due {

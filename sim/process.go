@@ -103,7 +103,7 @@ func (p *Proc) resume() {
 	if !p.started {
 		kind, p.started = recProcStart, true
 	}
-	p.w.record(record{kind: kind, node: p.node, a: p.id, label: p.name})
+	p.w.record(&record{kind: kind, node: p.node, a: p.id, label: p.name})
 	prev := p.w.current
 	p.w.current = p
 	_, alive := p.next()
@@ -122,7 +122,7 @@ func (p *Proc) finish() {
 	if p.node != nil {
 		p.node.procs = slices.DeleteFunc(p.node.procs, func(q *Proc) bool { return q == p })
 	}
-	p.w.record(record{kind: recProcExit, node: p.node, a: p.id, label: p.name})
+	p.w.record(&record{kind: recProcExit, node: p.node, a: p.id, label: p.name})
 }
 
 // kill ends the process. A process that is running now (it crashed its own node) unwinds at its

@@ -9,17 +9,18 @@ import (
 )
 
 // The heap pops in (time, sequence) order whatever mix of pushes, removals and re-keyings came
-// before: checked against a sorted slice.
+// before: checked against a sorted slice. Up to 100 events make heaps four levels deep, with
+// nodes that have all four children and a last parent that has fewer.
 func TestEventHeapPopsInTimeThenSequenceOrder(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var h eventHeap
 		var model []*event
 		var seq uint64
-		events := make([]*event, 20)
+		events := make([]*event, rapid.IntRange(1, 100).Draw(t, "events"))
 		for i := range events {
 			events[i] = &event{index: -1}
 		}
-		steps := rapid.IntRange(1, 200).Draw(t, "steps")
+		steps := rapid.IntRange(1, 400).Draw(t, "steps")
 		for i := 0; i < steps; i++ {
 			e := events[rapid.IntRange(0, len(events)-1).Draw(t, "event")]
 			switch rapid.IntRange(0, 3).Draw(t, "op") {
@@ -52,6 +53,12 @@ func TestEventHeapPopsInTimeThenSequenceOrder(t *testing.T) {
 			for j, it := range h.items {
 				if e := it.ev; e.index != j || e.state != queued || it.at != e.at || it.seq != e.seq {
 					t.Fatalf("item %d (key %d,%d) has index %d state %d key %d,%d", j, it.at, it.seq, e.index, e.state, e.at, e.seq)
+				}
+				if j == 0 {
+					continue
+				}
+				if p := &h.items[parent(j)]; less(&it, p) {
+					t.Fatalf("item %d (key %d,%d) is less than its parent (key %d,%d)", j, it.at, it.seq, p.at, p.seq)
 				}
 			}
 		}

@@ -27,7 +27,7 @@ func (w *World) newTimer(owner *Node, label string, fn func()) *Timer {
 }
 
 func (t *Timer) fire() {
-	t.w.record(record{kind: recTimer, node: t.ev.owner, a: t.id, label: t.label})
+	t.w.record(&record{kind: recTimer, node: t.ev.owner, a: t.id, label: t.label})
 	t.fn()
 }
 

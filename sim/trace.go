@@ -86,18 +86,34 @@ func mix(h, x uint64) uint64 {
 	return h ^ h>>32
 }
 
-// hashBytes hashes a message payload or a disk write, eight bytes at a time.
+// hashBytes hashes a message payload or a disk write, eight bytes at a time: each full word of
+// p, little-endian, then the last len(p)%8 bytes as one more word (zero when there are none).
 func hashBytes(p []byte) uint64 {
-	h := uint64(len(p)) ^ 0x2545f4914f6cdd1d
-	for len(p) >= 8 {
-		h = mix(h, binary.LittleEndian.Uint64(p))
-		p = p[8:]
+	n := len(p)
+	h := uint64(n) ^ 0x2545f4914f6cdd1d
+	if n < 8 {
+		return mix(h, shortTail(p))
 	}
-	var tail uint64
-	for i, b := range p {
-		tail |= uint64(b) << (8 * i)
+	for i := 0; i <= n-8; i += 8 {
+		h = mix(h, binary.LittleEndian.Uint64(p[i:]))
 	}
-	return mix(h, tail)
+	// The tail is the top n%8 bytes of the last eight: one load instead of a loop over bytes.
+	// When n%8 is 0 the shift is 64, which in Go gives 0, the empty tail.
+	return mix(h, binary.LittleEndian.Uint64(p[n-8:])>>(64-8*(n%8)))
+}
+
+// shortTail returns the bytes of p, fewer than eight, as a little-endian word: the tail of a
+// hashBytes input too short to read the tail as the top of its last eight bytes. It reads two
+// words that overlap (or, below four bytes, the first, middle and last byte) instead of looping;
+// a byte read twice lands in the same place both times.
+func shortTail(p []byte) uint64 {
+	switch n := len(p); {
+	case n >= 4:
+		return uint64(binary.LittleEndian.Uint32(p)) | uint64(binary.LittleEndian.Uint32(p[n-4:]))<<(8*(n-4))
+	case n > 0:
+		return uint64(p[0]) | uint64(p[n>>1])<<(8*(n>>1)) | uint64(p[n-1])<<(8*(n-1))
+	}
+	return 0
 }
 
 func hashString(s string) uint64 {
@@ -108,7 +124,11 @@ func hashString(s string) uint64 {
 	return h
 }
 
-func (w *World) record(r record) {
+// record folds r into the trace hash and prints it if a sink is set. It takes r by pointer: a
+// record is ten words, more than the register ABI passes, so by value every call (one per traced
+// event) copied the caller's literal once more into the argument area. r does not escape, so the
+// callers' literals stay on their stacks.
+func (w *World) record(r *record) {
 	t := &w.trace
 	t.events++
 	h := mix(t.hash, uint64(w.now))
@@ -135,7 +155,7 @@ func (w *World) record(r record) {
 			t.line = append(t.line, "--"...)
 		}
 		t.line = append(t.line, ' ')
-		t.line = append(t.line, w.describe(r)...)
+		t.line = append(t.line, w.describe(*r)...)
 		t.line = append(t.line, '\n')
 		_, _ = t.sink.Write(t.line)
 	}
@@ -207,5 +227,5 @@ func (w *World) Header() string {
 
 // Logf adds a line of the world's own (a harness note, a phase change) to the trace.
 func (w *World) Logf(format string, args ...any) {
-	w.record(record{kind: recLog, text: fmt.Sprintf(format, args...)})
+	w.record(&record{kind: recLog, text: fmt.Sprintf(format, args...)})
 }
