@@ -658,7 +658,7 @@ var (
 // reads what uvarintSlow reads, leaves the same input and fails the same way:
 // on every length of canonical uvarint, with bytes after it or not, on
 // overlong, overflowing and truncated ones, and on random bytes rich in
-// continuation bytes and zeros.
+// continuation bytes and zeros; each with and without spare capacity.
 func TestUvarintFastPaths(t *testing.T) {
 	var cases [][]byte
 	tails := [][]byte{nil, {0}, {0x7f, 1}, {0x80, 0x80, 0x80}, bytes.Repeat([]byte{0xff}, 9)}
@@ -689,6 +689,17 @@ func TestUvarintFastPaths(t *testing.T) {
 		}
 		cases = append(cases, b)
 	}
+	// Each case again with spare capacity that holds what would end a
+	// uvarint, or continue it, or the buffers' poison.
+	for _, in := range cases[:len(cases):len(cases)] {
+		for _, spare := range []byte{0, 1, 0x80, 0xdb} {
+			buf := append(make([]byte, 0, len(in)+8), in...)
+			for i := len(buf); i < cap(buf); i++ {
+				buf[:cap(buf)][i] = spare
+			}
+			cases = append(cases, buf)
+		}
+	}
 	var oneByte, word, slow int
 	for _, in := range cases {
 		fast := decoder{b: in, kind: "packet"}
@@ -701,7 +712,7 @@ func TestUvarintFastPaths(t *testing.T) {
 		switch {
 		case len(in) > 0 && in[0] < 0x80:
 			oneByte++
-		case len(in) >= 8 && len(in)-len(ref.b) <= 8 && ref.err == nil:
+		case cap(in) >= 8 && len(in)-len(ref.b) <= 8 && ref.err == nil:
 			word++
 		default:
 			slow++
