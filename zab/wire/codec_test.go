@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -649,3 +653,72 @@ var (
 		return p
 	})
 )
+
+// TestUvarintFastPaths: uvarint, with its one-byte and one-word fast paths,
+// reads what uvarintSlow reads, leaves the same input and fails the same way:
+// on every length of canonical uvarint, with bytes after it or not, on
+// overlong, overflowing and truncated ones, and on random bytes rich in
+// continuation bytes and zeros; each with and without spare capacity.
+func TestUvarintFastPaths(t *testing.T) {
+	var cases [][]byte
+	tails := [][]byte{nil, {0}, {0x7f, 1}, {0x80, 0x80, 0x80}, bytes.Repeat([]byte{0xff}, 9)}
+	for s := range 64 {
+		for _, v := range []uint64{1<<s - 1, 1 << s, 1<<s + 1, math.MaxUint64 >> s} {
+			enc := binary.AppendUvarint(nil, v)
+			for _, tail := range tails {
+				cases = append(cases, append(slices.Clip(enc), tail...))
+				if len(enc) < binary.MaxVarintLen64 {
+					long := append(slices.Clone(enc), 0) // a needless zero group: overlong
+					long[len(enc)-1] |= 0x80
+					cases = append(cases, append(long, tail...))
+				}
+			}
+			cases = append(cases, enc[:len(enc)-1]) // truncated, or empty
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{0, 1, 2, 0x7f, 0x80, 0x81, 0xfe, 0xff}
+	for range 20000 {
+		b := make([]byte, r.IntN(14))
+		for i := range b {
+			if r.IntN(4) == 0 {
+				b[i] = byte(r.Uint32())
+			} else {
+				b[i] = alphabet[r.IntN(len(alphabet))]
+			}
+		}
+		cases = append(cases, b)
+	}
+	// Each case again with spare capacity that holds what would end a
+	// uvarint, or continue it, or the buffers' poison.
+	for _, in := range cases[:len(cases):len(cases)] {
+		for _, spare := range []byte{0, 1, 0x80, 0xdb} {
+			buf := append(make([]byte, 0, len(in)+8), in...)
+			for i := len(buf); i < cap(buf); i++ {
+				buf[:cap(buf)][i] = spare
+			}
+			cases = append(cases, buf)
+		}
+	}
+	var oneByte, word, slow int
+	for _, in := range cases {
+		fast := decoder{b: in, kind: "packet"}
+		ref := decoder{b: in, kind: "packet"}
+		got, want := fast.uvarint("f"), ref.uvarintSlow("f")
+		if got != want || len(fast.b) != len(ref.b) || fmt.Sprint(fast.err) != fmt.Sprint(ref.err) {
+			t.Fatalf("% x: uvarint %d, %d left, %v; uvarintSlow %d, %d left, %v",
+				in, got, len(fast.b), fast.err, want, len(ref.b), ref.err)
+		}
+		switch {
+		case len(in) > 0 && in[0] < 0x80:
+			oneByte++
+		case cap(in) >= 8 && len(in)-len(ref.b) <= 8 && ref.err == nil:
+			word++
+		default:
+			slow++
+		}
+	}
+	if oneByte < 100 || word < 100 || slow < 100 {
+		t.Fatalf("paths taken: one byte %d, word %d, slow %d; want each at least 100", oneByte, word, slow)
+	}
+}
