@@ -1,6 +1,9 @@
 package cluster
 
 import (
+	"cmp"
+	"slices"
+
 	"zoosim/sim"
 	"zoosim/zab"
 	"zoosim/zab/wire"
@@ -11,6 +14,34 @@ import (
 type quorumConn struct {
 	conn *sim.Conn
 	link zab.Link
+}
+
+// quorumConns is a server's open quorum connections, a handful at most (a leader's learners):
+// a list scanned for a connection id costs less than a map's hash, and every packet sent looks
+// one up.
+// Invariant: in increasing connection id order, each id once (as halt closes them).
+type quorumConns []*quorumConn
+
+// get returns the connection with the given id, or nil.
+func (qs quorumConns) get(id uint64) *quorumConn {
+	for _, q := range qs {
+		if q.conn.ID() == id {
+			return q
+		}
+	}
+	return nil
+}
+
+// add adds q, whose id is not listed. Handshakes may complete out of dial order, so q goes in
+// its place rather than at the end.
+func (qs *quorumConns) add(q *quorumConn) {
+	i, _ := slices.BinarySearchFunc(*qs, q.conn.ID(), func(x *quorumConn, id uint64) int { return cmp.Compare(x.conn.ID(), id) })
+	*qs = slices.Insert(*qs, i, q)
+}
+
+// remove removes the connection with the given id, if listed.
+func (qs *quorumConns) remove(id uint64) {
+	*qs = slices.DeleteFunc(*qs, func(q *quorumConn) bool { return q.conn.ID() == id })
 }
 
 // dialLeader carries out DialLeader: it dials the leader's quorum port and answers with QuorumUp
@@ -52,7 +83,7 @@ func (h *quorumHandler) Connected(c *sim.Conn) {
 		return
 	}
 	h.link = zab.Link{Peer: h.peer, Conn: c.ID()}
-	inc.quorum[c.ID()] = &quorumConn{conn: c, link: h.link}
+	inc.quorum.add(&quorumConn{conn: c, link: h.link})
 	inc.peer.QuorumUp(inc.now(), h.link)
 	inc.drain()
 }
@@ -67,7 +98,7 @@ func (h *quorumHandler) Received(c *sim.Conn, msg []byte) {
 	// received the same bytes (wire.TxnShare), not decoded once per follower. Like every
 	// logged or sent txn, the peer never modifies it.
 	if err := inc.s.roster.txns.DecodePacketInto(pkt, msg); err != nil {
-		delete(inc.quorum, c.ID())
+		inc.quorum.remove(c.ID())
 		inc.badFrame(c, "quorum", err)
 		inc.peer.QuorumDown(inc.now(), h.link)
 		inc.drain()
@@ -84,7 +115,7 @@ func (h *quorumHandler) Closed(c *sim.Conn, _ error) {
 	}
 	// A failed dial reports Conn 0 (h.link is still the zero Link's Conn); a broken connection
 	// reports its own id.
-	delete(inc.quorum, c.ID())
+	inc.quorum.remove(c.ID())
 	inc.peer.QuorumDown(inc.now(), zab.Link{Peer: h.peer, Conn: h.link.Conn})
 	inc.drain()
 }
@@ -92,7 +123,7 @@ func (h *quorumHandler) Closed(c *sim.Conn, _ error) {
 // sendPacket carries out SendPacket: on the connection the link names, if it is still open and
 // still the link's; otherwise the packet is dropped, as the peer expects.
 func (inc *incarnation) sendPacket(l zab.Link, pkt *wire.Packet) {
-	q := inc.quorum[l.Conn]
+	q := inc.quorum.get(l.Conn)
 	if q == nil || q.link != l {
 		inc.s.stats.DroppedPackets++
 		return
@@ -114,10 +145,10 @@ func (inc *incarnation) encodePacket(pkt *wire.Packet) []byte {
 // closePeer carries out ClosePeer. The peer already counts the connection as gone, so no
 // QuorumDown follows (and sim calls no Closed for an end's own Close).
 func (inc *incarnation) closePeer(l zab.Link) {
-	q := inc.quorum[l.Conn]
+	q := inc.quorum.get(l.Conn)
 	if q == nil || q.link != l {
 		return
 	}
-	delete(inc.quorum, l.Conn)
+	inc.quorum.remove(l.Conn)
 	q.conn.Close()
 }

@@ -77,8 +77,8 @@ type incarnation struct {
 
 	// election holds the outgoing election connection to each peer, by server id.
 	election map[wire.ServerID]*electionOut
-	// quorum holds the open quorum connections, by connection id.
-	quorum map[uint64]*quorumConn
+	// quorum holds the open quorum connections.
+	quorum quorumConns
 	// clients holds the open client connections, by connection id.
 	clients map[uint64]*sim.Conn
 
@@ -200,7 +200,6 @@ func (s *Server) boot(n *sim.Node) {
 	inc := &incarnation{
 		s: s, node: n,
 		election: map[wire.ServerID]*electionOut{},
-		quorum:   map[uint64]*quorumConn{},
 		clients:  map[uint64]*sim.Conn{},
 	}
 	s.cur = inc
@@ -559,8 +558,8 @@ func (inc *incarnation) halt(err error) {
 	if inc.timer != nil {
 		inc.timer.Stop()
 	}
-	for _, id := range sortedKeys(inc.quorum) {
-		inc.quorum[id].conn.Close()
+	for _, q := range inc.quorum {
+		q.conn.Close()
 	}
 	for _, id := range sortedKeys(inc.clients) {
 		inc.clients[id].Close()
@@ -570,7 +569,7 @@ func (inc *incarnation) halt(err error) {
 			c.Close()
 		}
 	}
-	clear(inc.quorum)
+	inc.quorum = nil
 	clear(inc.clients)
 	clear(inc.election)
 }
