@@ -65,6 +65,9 @@ func validatePath(path string, sequential bool) error {
 	for i := 1; i < len(path); {
 		c := path[i]
 		switch {
+		case c > '/' && c < 0x7f:
+			// Digits, letters and the like: plain, and most of a path. The
+			// cases below say so too; this one only says it in fewer steps.
 		case c == 0:
 			return fmt.Errorf("invalid path %q: null character not allowed @%d", shown(), i)
 		case c == '/' && last == '/':

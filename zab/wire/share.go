@@ -51,6 +51,7 @@ type TxnShare struct {
 	txns [txnShareSize]*tree.Txn
 	fps  [txnShareSize]uint64
 	encs [txnShareSize]string
+	// Invariant: 0 <= next < txnShareSize.
 	next int
 	// last is the txn remembered or shared most recently, with its encoding: a leader logs a
 	// txn and then sends it to each follower, a follower receives one and then logs it, so
@@ -148,26 +149,42 @@ func (s *TxnShare) add(enc string, fp uint64, x *tree.Txn) {
 	s.last = sharedTxn{enc, x}
 }
 
-// newest returns the ring index of the k-th newest entry, k from 0.
-func (s *TxnShare) newest(k int) int {
-	return int(uint(s.next-1-k) % txnShareSize) // txnShareSize divides 2^64: no wrap-around error
-}
-
 // indexTxn returns the entry holding x, or -1. x must not be nil.
+//
+// It scans from the newest entry back to the oldest, in two plain runs (the entries before
+// next, then those from next on, each from its end) rather than one modular walk: each step
+// is then a load, a compare and a decrement. Which entry it finds does not depend on the
+// order, as no two hold the same txn; the order only makes a hit, nearly always a recent txn,
+// quick.
 func (s *TxnShare) indexTxn(x *tree.Txn) int {
-	for k := range txnShareSize {
-		if i := s.newest(k); s.txns[i] == x {
+	next := s.next
+	newer, older := s.txns[:next], s.txns[next:]
+	for i := len(newer) - 1; i >= 0; i-- {
+		if newer[i] == x {
 			return i
+		}
+	}
+	for i := len(older) - 1; i >= 0; i-- {
+		if older[i] == x {
+			return next + i
 		}
 	}
 	return -1
 }
 
-// indexEnc returns the entry of s whose encoding is enc, whose fingerprint is fp, or -1.
+// indexEnc returns the entry of s whose encoding is enc, whose fingerprint is fp, or -1. It
+// scans as indexTxn does, comparing fingerprints; no two entries hold the same encoding.
 func indexEnc[T string | []byte](s *TxnShare, enc T, fp uint64) int {
-	for k := range txnShareSize {
-		if i := s.newest(k); s.fps[i] == fp && s.encs[i] == string(enc) {
+	next := s.next
+	newer, older := s.fps[:next], s.fps[next:]
+	for i := len(newer) - 1; i >= 0; i-- {
+		if newer[i] == fp && s.encs[i] == string(enc) {
 			return i
+		}
+	}
+	for i := len(older) - 1; i >= 0; i-- {
+		if older[i] == fp && s.encs[next+i] == string(enc) {
+			return next + i
 		}
 	}
 	return -1

@@ -156,6 +156,14 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 			t.Fatalf("txn %s is remembered twice or with the wrong encoding", x.Zxid)
 		}
 		txns[x], encs[enc] = true, true
+		// The ring has wrapped and next is not 0, so the lookups scan both of their runs.
+		if s.indexTxn(x) != i || indexEnc(&s, enc, s.fps[i]) != i {
+			t.Fatalf("txn %s at %d is found at %d by its pointer, at %d by its encoding (next %d)",
+				x.Zxid, i, s.indexTxn(x), indexEnc(&s, enc, s.fps[i]), s.next)
+		}
+	}
+	if s.next == 0 || s.indexTxn(other) >= 0 || indexEnc(&s, wantOther, fingerprint(wantOther)) >= 0 {
+		t.Fatalf("next %d, or a txn pushed out of the share is still found", s.next)
 	}
 	if s.last.txn != nil && (!txns[s.last.txn] || s.encs[s.indexTxn(s.last.txn)] != s.last.enc) {
 		t.Fatal("the last txn is not one remembered with its encoding")
