@@ -591,12 +591,14 @@ func (e *codecEncoder) request(r *tree.Request) {
 		}
 		e.b = append(e.b, ']')
 	}
-	e.optZxid("relative_zxid", r.RelativeZxid)
-	e.optStrings("data_watches", r.DataWatches)
-	e.optStrings("exist_watches", r.ExistWatches)
-	e.optStrings("child_watches", r.ChildWatches)
-	e.optStrings("persistent_watches", r.PersistentWatches)
-	e.optStrings("persistent_recursive_watches", r.PersistentRecursiveWatches)
+	if sw := r.SetWatches; sw != nil {
+		e.optZxid("relative_zxid", sw.RelativeZxid)
+		e.optStrings("data_watches", sw.DataWatches)
+		e.optStrings("exist_watches", sw.ExistWatches)
+		e.optStrings("child_watches", sw.ChildWatches)
+		e.optStrings("persistent_watches", sw.PersistentWatches)
+		e.optStrings("persistent_recursive_watches", sw.PersistentRecursiveWatches)
+	}
 	e.b = append(e.b, '}')
 }
 
@@ -1987,17 +1989,17 @@ func (d *codecDecoder) request(r *tree.Request) {
 				}
 			}
 		case "relative_zxid":
-			r.RelativeZxid = d.zxid()
+			setWatchesOf(r).RelativeZxid = d.zxid()
 		case "data_watches":
-			r.DataWatches = d.strings()
+			setWatchesOf(r).DataWatches = d.strings()
 		case "exist_watches":
-			r.ExistWatches = d.strings()
+			setWatchesOf(r).ExistWatches = d.strings()
 		case "child_watches":
-			r.ChildWatches = d.strings()
+			setWatchesOf(r).ChildWatches = d.strings()
 		case "persistent_watches":
-			r.PersistentWatches = d.strings()
+			setWatchesOf(r).PersistentWatches = d.strings()
 		case "persistent_recursive_watches":
-			r.PersistentRecursiveWatches = d.strings()
+			setWatchesOf(r).PersistentRecursiveWatches = d.strings()
 		default:
 			d.unknown(k)
 		}
@@ -2644,4 +2646,12 @@ func (d *codecDecoder) end() {
 		d.fail("the end record counts %d records, but the file has %d", records, d.records)
 	}
 	d.ended = true
+}
+
+// setWatchesOf returns r's setWatches body, giving r one if it has none yet.
+func setWatchesOf(r *tree.Request) *tree.SetWatches {
+	if r.SetWatches == nil {
+		r.SetWatches = &tree.SetWatches{}
+	}
+	return r.SetWatches
 }

@@ -534,23 +534,29 @@ func codecSorted[V ~int32 | ~uint8](names map[string]V) []V {
 
 func codecGenRequest(t *rapid.T, depth int) tree.Request {
 	r := tree.Request{
-		Type:                       codecGenOp.Draw(t, "op"),
-		Path:                       codecGenText.Draw(t, "path"),
-		Data:                       codecGenData.Draw(t, "data"),
-		ACL:                        codecGenSlice(t, "acl", codecGenACL, 2),
-		Mode:                       tree.CreateMode(rapid.SampledFrom([]int32{0, 1, 2, 3, 4, 5, 6, 9, -1}).Draw(t, "mode")),
-		TTL:                        codecGenInt64.Draw(t, "ttl"),
-		Version:                    codecGenInt32.Draw(t, "version"),
-		Watch:                      rapid.Bool().Draw(t, "watch"),
-		Timeout:                    codecGenInt32.Draw(t, "timeout"),
-		WatchMode:                  tree.WatchMode(rapid.SampledFrom([]uint8{0, 1, 2, 7}).Draw(t, "watch mode")),
-		WatcherType:                tree.WatcherType(rapid.SampledFrom([]int32{0, 1, 2, 3, 9}).Draw(t, "watcher type")),
+		Type:        codecGenOp.Draw(t, "op"),
+		Path:        codecGenText.Draw(t, "path"),
+		Data:        codecGenData.Draw(t, "data"),
+		ACL:         codecGenSlice(t, "acl", codecGenACL, 2),
+		Mode:        tree.CreateMode(rapid.SampledFrom([]int32{0, 1, 2, 3, 4, 5, 6, 9, -1}).Draw(t, "mode")),
+		TTL:         codecGenInt64.Draw(t, "ttl"),
+		Version:     codecGenInt32.Draw(t, "version"),
+		Watch:       rapid.Bool().Draw(t, "watch"),
+		Timeout:     codecGenInt32.Draw(t, "timeout"),
+		WatchMode:   tree.WatchMode(rapid.SampledFrom([]uint8{0, 1, 2, 7}).Draw(t, "watch mode")),
+		WatcherType: tree.WatcherType(rapid.SampledFrom([]int32{0, 1, 2, 3, 9}).Draw(t, "watcher type")),
+	}
+	sw := &tree.SetWatches{
 		RelativeZxid:               codecGenZxid.Draw(t, "relative zxid"),
 		DataWatches:                codecGenSlice(t, "data watches", codecGenText, 2),
 		ExistWatches:               codecGenSlice(t, "exist watches", codecGenText, 2),
 		ChildWatches:               codecGenSlice(t, "child watches", codecGenText, 2),
 		PersistentWatches:          codecGenSlice(t, "persistent watches", codecGenText, 2),
 		PersistentRecursiveWatches: codecGenSlice(t, "recursive watches", codecGenText, 2),
+	}
+	if sw.RelativeZxid != 0 || sw.DataWatches != nil || sw.ExistWatches != nil || sw.ChildWatches != nil ||
+		sw.PersistentWatches != nil || sw.PersistentRecursiveWatches != nil {
+		r.SetWatches = sw // one with nothing set encodes as none
 	}
 	if depth < 2 {
 		r.Ops = codecGenSlice(t, "ops", rapid.Custom(func(t *rapid.T) tree.Request { return codecGenRequest(t, depth+1) }), 3)

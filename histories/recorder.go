@@ -247,11 +247,12 @@ func (r *Recorder) cloneRequestInto(c *tree.Request, q *tree.Request) {
 			r.cloneRequestInto(&c.Ops[i], &q.Ops[i])
 		}
 	}
-	c.DataWatches = slices.Clone(q.DataWatches)
-	c.ExistWatches = slices.Clone(q.ExistWatches)
-	c.ChildWatches = slices.Clone(q.ChildWatches)
-	c.PersistentWatches = slices.Clone(q.PersistentWatches)
-	c.PersistentRecursiveWatches = slices.Clone(q.PersistentRecursiveWatches)
+	if sw := q.SetWatches; sw != nil {
+		c.SetWatches = &tree.SetWatches{RelativeZxid: sw.RelativeZxid, DataWatches: slices.Clone(sw.DataWatches),
+			ExistWatches: slices.Clone(sw.ExistWatches), ChildWatches: slices.Clone(sw.ChildWatches),
+			PersistentWatches:          slices.Clone(sw.PersistentWatches),
+			PersistentRecursiveWatches: slices.Clone(sw.PersistentRecursiveWatches)}
+	}
 }
 
 // keepData returns a copy of b (nil stays nil, empty stays empty) in the data arena.

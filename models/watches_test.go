@@ -1108,8 +1108,8 @@ func (g *watGen) reconnect(c *watGenClient) {
 	if len(lists[0])+len(lists[1])+len(lists[2])+len(lists[3])+len(lists[4]) == 0 {
 		return
 	}
-	req := tree.Request{Type: tree.OpSetWatches2, RelativeZxid: c.lastZxid, DataWatches: lists[0], ExistWatches: lists[1],
-		ChildWatches: lists[2], PersistentWatches: lists[3], PersistentRecursiveWatches: lists[4]}
+	req := tree.Request{Type: tree.OpSetWatches2, SetWatches: &tree.SetWatches{RelativeZxid: c.lastZxid, DataWatches: lists[0],
+		ExistWatches: lists[1], ChildWatches: lists[2], PersistentWatches: lists[3], PersistentRecursiveWatches: lists[4]}}
 	_, evs := s.tree.Read(&req, c.session, tree.Auth{}, s.watches)
 	for _, ev := range evs {
 		c.inbox = append(c.inbox, watGenMsg{kind: watMsgEvent, typ: ev.Type, path: ev.Path, zxid: s.tree.LastZxid(), catchUp: true})

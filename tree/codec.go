@@ -420,22 +420,26 @@ func appendRequest(b []byte, r *Request) []byte {
 	if r.Ops != nil {
 		m |= reqOps
 	}
-	if r.RelativeZxid != 0 {
+	sw := r.SetWatches
+	if sw == nil {
+		sw = &noSetWatches
+	}
+	if sw.RelativeZxid != 0 {
 		m |= reqRelativeZxid
 	}
-	if r.DataWatches != nil {
+	if sw.DataWatches != nil {
 		m |= reqDataWatches
 	}
-	if r.ExistWatches != nil {
+	if sw.ExistWatches != nil {
 		m |= reqExistWatches
 	}
-	if r.ChildWatches != nil {
+	if sw.ChildWatches != nil {
 		m |= reqChildWatches
 	}
-	if r.PersistentWatches != nil {
+	if sw.PersistentWatches != nil {
 		m |= reqPersistentWatches
 	}
-	if r.PersistentRecursiveWatches != nil {
+	if sw.PersistentRecursiveWatches != nil {
 		m |= reqPersistentRecursiveWatches
 	}
 	b = binary.AppendVarint(b, int64(r.Type))
@@ -474,25 +478,28 @@ func appendRequest(b []byte, r *Request) []byte {
 		}
 	}
 	if m&reqRelativeZxid != 0 {
-		b = binary.AppendVarint(b, int64(r.RelativeZxid))
+		b = binary.AppendVarint(b, int64(sw.RelativeZxid))
 	}
 	if m&reqDataWatches != 0 {
-		b = codecAppendStrings(b, r.DataWatches)
+		b = codecAppendStrings(b, sw.DataWatches)
 	}
 	if m&reqExistWatches != 0 {
-		b = codecAppendStrings(b, r.ExistWatches)
+		b = codecAppendStrings(b, sw.ExistWatches)
 	}
 	if m&reqChildWatches != 0 {
-		b = codecAppendStrings(b, r.ChildWatches)
+		b = codecAppendStrings(b, sw.ChildWatches)
 	}
 	if m&reqPersistentWatches != 0 {
-		b = codecAppendStrings(b, r.PersistentWatches)
+		b = codecAppendStrings(b, sw.PersistentWatches)
 	}
 	if m&reqPersistentRecursiveWatches != 0 {
-		b = codecAppendStrings(b, r.PersistentRecursiveWatches)
+		b = codecAppendStrings(b, sw.PersistentRecursiveWatches)
 	}
 	return b
 }
+
+// noSetWatches stands for a nil Request.SetWatches when encoding: nothing set.
+var noSetWatches SetWatches
 
 // DecodeRequest decodes the request at the start of b and returns it with
 // the bytes after it, so that a request can be embedded in a larger frame.
@@ -1167,23 +1174,28 @@ func (d *codecDecoder) request(r *Request, sub bool) {
 		}
 		d.op = -1
 	}
+	if m&(reqRelativeZxid|reqDataWatches|reqExistWatches|reqChildWatches|reqPersistentWatches|reqPersistentRecursiveWatches) == 0 {
+		return
+	}
+	sw := &SetWatches{}
+	r.SetWatches = sw
 	if m&reqRelativeZxid != 0 {
-		r.RelativeZxid = Zxid(d.nonzero64("relative zxid"))
+		sw.RelativeZxid = Zxid(d.nonzero64("relative zxid"))
 	}
 	if m&reqDataWatches != 0 {
-		r.DataWatches = d.stringList("data watches")
+		sw.DataWatches = d.stringList("data watches")
 	}
 	if m&reqExistWatches != 0 {
-		r.ExistWatches = d.stringList("exist watches")
+		sw.ExistWatches = d.stringList("exist watches")
 	}
 	if m&reqChildWatches != 0 {
-		r.ChildWatches = d.stringList("child watches")
+		sw.ChildWatches = d.stringList("child watches")
 	}
 	if m&reqPersistentWatches != 0 {
-		r.PersistentWatches = d.stringList("persistent watches")
+		sw.PersistentWatches = d.stringList("persistent watches")
 	}
 	if m&reqPersistentRecursiveWatches != 0 {
-		r.PersistentRecursiveWatches = d.stringList("persistent recursive watches")
+		sw.PersistentRecursiveWatches = d.stringList("persistent recursive watches")
 	}
 }
 

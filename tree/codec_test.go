@@ -110,12 +110,12 @@ func codecRequests() []Request {
 		{Type: OpCreateTTL, Path: "/t", ACL: OpenACLUnsafe, Mode: PersistentWithTTL, TTL: 60000},
 		{Type: OpMultiRead, Ops: []Request{{Type: OpGetData, Path: "/a", Watch: true}, {Type: OpGetChildren, Path: "/b"}}},
 		{Type: OpAuth, Data: []byte("alice:secret")},
-		{Type: OpSetWatches, RelativeZxid: 0x300000a41, DataWatches: []string{"/a", "/b"}, ExistWatches: []string{"/gone"},
-			ChildWatches: []string{"/"}},
+		{Type: OpSetWatches, SetWatches: &SetWatches{RelativeZxid: 0x300000a41, DataWatches: []string{"/a", "/b"},
+			ExistWatches: []string{"/gone"}, ChildWatches: []string{"/"}}},
 		{Type: OpGetEphemerals, Path: "/app"},
 		{Type: OpGetAllChildrenNumber, Path: "/app"},
-		{Type: OpSetWatches2, RelativeZxid: 1, DataWatches: []string{}, PersistentWatches: []string{"/p"},
-			PersistentRecursiveWatches: []string{"/r", ""}},
+		{Type: OpSetWatches2, SetWatches: &SetWatches{RelativeZxid: 1, DataWatches: []string{},
+			PersistentWatches: []string{"/p"}, PersistentRecursiveWatches: []string{"/r", ""}}},
 		{Type: OpAddWatch, Path: "/r", WatchMode: WatchPersistentRecursive},
 		{Type: OpAddWatch, Path: "/p", WatchMode: WatchPersistent},
 		{Type: OpWhoAmI},
@@ -343,9 +343,9 @@ func codecCheckTxn(t codecTB, x *Txn) {
 // decoders to overwrite.
 var (
 	codecDirtyRequest = Request{Type: OpCheck, Path: "/dirty", Data: []byte{}, ACL: []ACL{}, Mode: 3, TTL: 4,
-		Version: 5, Watch: true, Timeout: 6, WatchMode: 1, WatcherType: 1, Ops: []Request{}, RelativeZxid: 7,
-		DataWatches: []string{}, ExistWatches: []string{}, ChildWatches: []string{}, PersistentWatches: []string{},
-		PersistentRecursiveWatches: []string{}}
+		Version: 5, Watch: true, Timeout: 6, WatchMode: 1, WatcherType: 1, Ops: []Request{},
+		SetWatches: &SetWatches{RelativeZxid: 7, DataWatches: []string{}, ExistWatches: []string{}, ChildWatches: []string{},
+			PersistentWatches: []string{}, PersistentRecursiveWatches: []string{}}}
 	codecDirtyResult = Result{Type: OpCheck, Err: NoNode, Path: "/dirty", Stat: codecStat, HasStat: true,
 		Data: []byte{}, Children: []string{}, ACL: []ACL{}, Paths: []string{}, Count: 3, Multi: []Result{}}
 )
@@ -777,23 +777,29 @@ func codecGenRequest(t *rapid.T, sub bool) Request {
 		}
 	}
 	r := Request{
-		Type:                       rapid.SampledFrom(types).Draw(t, "type"),
-		Path:                       codecGenString.Draw(t, "path"),
-		Data:                       codecGenSlice(t, "data", codecGenByte),
-		ACL:                        codecGenSlice(t, "acl", codecGenACL),
-		Mode:                       CreateMode(codecGenInt32.Draw(t, "mode")),
-		TTL:                        codecGenInt64.Draw(t, "ttl"),
-		Version:                    codecGenInt32.Draw(t, "version"),
-		Watch:                      rapid.Bool().Draw(t, "watch"),
-		Timeout:                    codecGenInt32.Draw(t, "timeout"),
-		WatchMode:                  rapid.SampledFrom([]WatchMode{WatchStandard, WatchPersistent, WatchPersistentRecursive}).Draw(t, "watch mode"),
-		WatcherType:                rapid.SampledFrom([]WatcherType{0, WatcherChildren, WatcherData, WatcherAny}).Draw(t, "watcher type"),
+		Type:        rapid.SampledFrom(types).Draw(t, "type"),
+		Path:        codecGenString.Draw(t, "path"),
+		Data:        codecGenSlice(t, "data", codecGenByte),
+		ACL:         codecGenSlice(t, "acl", codecGenACL),
+		Mode:        CreateMode(codecGenInt32.Draw(t, "mode")),
+		TTL:         codecGenInt64.Draw(t, "ttl"),
+		Version:     codecGenInt32.Draw(t, "version"),
+		Watch:       rapid.Bool().Draw(t, "watch"),
+		Timeout:     codecGenInt32.Draw(t, "timeout"),
+		WatchMode:   rapid.SampledFrom([]WatchMode{WatchStandard, WatchPersistent, WatchPersistentRecursive}).Draw(t, "watch mode"),
+		WatcherType: rapid.SampledFrom([]WatcherType{0, WatcherChildren, WatcherData, WatcherAny}).Draw(t, "watcher type"),
+	}
+	sw := &SetWatches{
 		RelativeZxid:               Zxid(codecGenInt64.Draw(t, "relative zxid")),
 		DataWatches:                codecGenSlice(t, "data watches", codecGenString),
 		ExistWatches:               codecGenSlice(t, "exist watches", codecGenString),
 		ChildWatches:               codecGenSlice(t, "child watches", codecGenString),
 		PersistentWatches:          codecGenSlice(t, "persistent watches", codecGenString),
 		PersistentRecursiveWatches: codecGenSlice(t, "recursive watches", codecGenString),
+	}
+	if sw.RelativeZxid != 0 || sw.DataWatches != nil || sw.ExistWatches != nil || sw.ChildWatches != nil ||
+		sw.PersistentWatches != nil || sw.PersistentRecursiveWatches != nil {
+		r.SetWatches = sw // one with nothing set encodes as none
 	}
 	if !sub {
 		r.Ops = codecGenSlice(t, "ops", rapid.Custom(func(t *rapid.T) Request { return codecGenRequest(t, true) }))

@@ -68,8 +68,12 @@ func (r *Request) bodySize() int {
 		}
 		return n
 	case OpSetWatches, OpSetWatches2:
-		return juteLong + juteStrings(r.DataWatches) + juteStrings(r.ExistWatches) + juteStrings(r.ChildWatches) +
-			juteStrings(r.PersistentWatches) + juteStrings(r.PersistentRecursiveWatches)
+		sw := r.SetWatches
+		if sw == nil {
+			sw = &noSetWatches
+		}
+		return juteLong + juteStrings(sw.DataWatches) + juteStrings(sw.ExistWatches) + juteStrings(sw.ChildWatches) +
+			juteStrings(sw.PersistentWatches) + juteStrings(sw.PersistentRecursiveWatches)
 	}
 	return 0
 }

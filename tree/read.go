@@ -126,11 +126,12 @@ func (t *Tree) Read(req *Request, session SessionID, auth Auth, w *Watches) (Res
 			res.Err = NoWatcher
 		}
 	case OpSetWatches, OpSetWatches2:
-		if w == nil {
+		if w == nil || req.SetWatches == nil {
 			break
 		}
-		events := w.SetWatches(req.RelativeZxid, req.DataWatches, req.ExistWatches, req.ChildWatches,
-			req.PersistentWatches, req.PersistentRecursiveWatches, session, t.Stat, nil)
+		sw := req.SetWatches
+		events := w.SetWatches(sw.RelativeZxid, sw.DataWatches, sw.ExistWatches, sw.ChildWatches,
+			sw.PersistentWatches, sw.PersistentRecursiveWatches, session, t.Stat, nil)
 		return res, events
 	case OpSync:
 		res.Path = req.Path

@@ -57,8 +57,8 @@ func TestReads(t *testing.T) {
 	h.do(1, setData("/a", "changed", -1))
 	h.do(1, create("/new", Persistent))
 	h.takeEvents()
-	h.read(2, Request{Type: OpSetWatches2, RelativeZxid: rel,
-		DataWatches: []string{"/a", "/b", "/gone"}, ExistWatches: []string{"/new", "/later"}, ChildWatches: []string{"/a"}})
+	h.read(2, Request{Type: OpSetWatches2, SetWatches: &SetWatches{RelativeZxid: rel,
+		DataWatches: []string{"/a", "/b", "/gone"}, ExistWatches: []string{"/new", "/later"}, ChildWatches: []string{"/a"}}})
 	want := []WatchEvent{{2, EventNodeDataChanged, "/a"}, {2, EventNodeDeleted, "/gone"}, {2, EventNodeCreated, "/new"}}
 	if got := h.takeEvents(); !slices.Equal(got, want) {
 		t.Errorf("setWatches events %v, want %v", got, want)

@@ -30,7 +30,16 @@ type Request struct {
 	// Ops are the ops of a multi (create*, delete, setData, check) or of a
 	// multiRead (getData, getChildren).
 	Ops []Request
-	// The fields of setWatches2, which a client sends when it reconnects.
+	// SetWatches holds the fields of setWatches and setWatches2, which a client sends when it
+	// reconnects, and is nil for every other request: they are 128 bytes that nearly every
+	// request left empty, and a history holds a request per op.
+	SetWatches *SetWatches
+}
+
+// SetWatches is the body of setWatches and setWatches2: the zxid the client has seen, and the
+// paths of its watches of each kind. A SetWatches with nothing set encodes as none (the codecs
+// decode it to a nil Request.SetWatches).
+type SetWatches struct {
 	RelativeZxid                                  Zxid
 	DataWatches, ExistWatches, ChildWatches       []string
 	PersistentWatches, PersistentRecursiveWatches []string

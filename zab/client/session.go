@@ -94,9 +94,10 @@ func (c *Client) setWatches() []tree.Request {
 	var out []tree.Request
 	k, i := 0, 0
 	for k < int(numKinds) {
-		req := tree.Request{RelativeZxid: c.lastZxid}
-		fields := [numKinds]*[]string{&req.DataWatches, &req.ExistWatches, &req.ChildWatches,
-			&req.PersistentWatches, &req.PersistentRecursiveWatches}
+		sw := &tree.SetWatches{RelativeZxid: c.lastZxid}
+		req := tree.Request{SetWatches: sw}
+		fields := [numKinds]*[]string{&sw.DataWatches, &sw.ExistWatches, &sw.ChildWatches,
+			&sw.PersistentWatches, &sw.PersistentRecursiveWatches}
 		n := 0
 		for n < setWatchesMaxLength && k < int(numKinds) {
 			if i == len(lists[k]) {
@@ -112,7 +113,7 @@ func (c *Client) setWatches() []tree.Request {
 			break
 		}
 		req.Type = tree.OpSetWatches
-		if len(req.PersistentWatches)+len(req.PersistentRecursiveWatches) > 0 {
+		if len(sw.PersistentWatches)+len(sw.PersistentRecursiveWatches) > 0 {
 			req.Type = tree.OpSetWatches2
 		}
 		out = append(out, req)

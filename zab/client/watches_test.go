@@ -202,8 +202,9 @@ func describeRequest(r *wire.Request) string {
 	case tree.OpAuth:
 		return fmt.Sprintf("%d auth %s", r.Xid, q.Data)
 	case tree.OpSetWatches, tree.OpSetWatches2:
-		return fmt.Sprintf("%d %s rel=%s data=%v exist=%v child=%v persistent=%v recursive=%v", r.Xid, q.Type, q.RelativeZxid,
-			q.DataWatches, q.ExistWatches, q.ChildWatches, q.PersistentWatches, q.PersistentRecursiveWatches)
+		sw := q.SetWatches
+		return fmt.Sprintf("%d %s rel=%s data=%v exist=%v child=%v persistent=%v recursive=%v", r.Xid, q.Type, sw.RelativeZxid,
+			sw.DataWatches, sw.ExistWatches, sw.ChildWatches, sw.PersistentWatches, sw.PersistentRecursiveWatches)
 	}
 	return fmt.Sprintf("%d %s %s", r.Xid, q.Type, q.Path)
 }
@@ -233,11 +234,12 @@ func TestSetWatchesBatches(t *testing.T) {
 	}
 	var desc []string
 	for _, r := range got {
-		if r.RelativeZxid != c.lastZxid {
-			t.Fatalf("relativeZxid %s, want %s", r.RelativeZxid, c.lastZxid)
+		sw := r.SetWatches
+		if sw.RelativeZxid != c.lastZxid {
+			t.Fatalf("relativeZxid %s, want %s", sw.RelativeZxid, c.lastZxid)
 		}
 		desc = append(desc, fmt.Sprintf("%s data=%v child=%v recursive=%v", r.Type,
-			short(r.DataWatches), short(r.ChildWatches), short(r.PersistentRecursiveWatches)))
+			short(sw.DataWatches), short(sw.ChildWatches), short(sw.PersistentRecursiveWatches)))
 	}
 	// Java adds paths while the batch is under 128 KiB, so a batch may end
 	// one path over it.
@@ -245,7 +247,7 @@ func TestSetWatchesBatches(t *testing.T) {
 		"setWatches data=[/d1 /d2 /d3] child=[/c0 /c] recursive=[]",
 		"setWatches2 data=[] child=[] recursive=[/r]",
 	)
-	if !reflect.DeepEqual(got[0].ExistWatches, []string(nil)) {
-		t.Fatalf("exist watches %v", got[0].ExistWatches)
+	if !reflect.DeepEqual(got[0].SetWatches.ExistWatches, []string(nil)) {
+		t.Fatalf("exist watches %v", got[0].SetWatches.ExistWatches)
 	}
 }

@@ -63,8 +63,8 @@ func clientMessages() []ClientMessage {
 		}}},
 		&Request{Xid: XidPing, Req: tree.Request{Type: tree.OpPing}},
 		&Request{Xid: XidAuth, Req: tree.Request{Type: tree.OpAuth, Data: []byte("alice:secret")}},
-		&Request{Xid: XidSetWatches, Req: tree.Request{Type: tree.OpSetWatches2, RelativeZxid: 0x300000a41,
-			DataWatches: []string{"/a"}, PersistentRecursiveWatches: []string{"/r"}}},
+		&Request{Xid: XidSetWatches, Req: tree.Request{Type: tree.OpSetWatches2, SetWatches: &tree.SetWatches{
+			RelativeZxid: 0x300000a41, DataWatches: []string{"/a"}, PersistentRecursiveWatches: []string{"/r"}}}},
 		&Request{Xid: -2147483648, Req: tree.Request{Type: tree.OpCloseSession}},
 		getDataReply(),
 		&Reply{Xid: 7, Zxid: 0x300000a41, Err: tree.NoNode, Result: tree.Result{Type: tree.OpExists, Err: tree.NoNode}},
