@@ -356,7 +356,7 @@ func (f *flow) push(kind packetKind, data []byte) {
 		depart = l.from.egressFreeAt
 	}
 	depart = depart.Max(l.cloggedUntil).Max(l.from.cloggedUntil).Max(l.to.cloggedUntil)
-	at := depart.Add(l.sampleLatency(w))
+	at := depart.Add(l.sampleLatency())
 	if kind == pktData && l.rand.Chance(opts.UnsafeReorder) {
 		f.insert(packet{at: at, kind: kind, data: data})
 	} else {
@@ -365,7 +365,7 @@ func (f *flow) push(kind packetKind, data []byte) {
 	}
 	f.lastAt = f.lastAt.Max(at)
 	if kind == pktData && l.rand.Chance(opts.UnsafeDuplicate) {
-		f.insert(packet{at: depart.Add(l.sampleLatency(w)), kind: kind, data: w.net.bufs.copyOf(data)})
+		f.insert(packet{at: depart.Add(l.sampleLatency()), kind: kind, data: w.net.bufs.copyOf(data)})
 	}
 	f.arm()
 }

@@ -159,8 +159,9 @@ func (d Distribution) log2Factor(r *Rand) int64 {
 // halves returns the sum of u's high and low 32 bits.
 func halves(u uint64) uint64 { return u>>32 + uint64(uint32(u)) }
 
-// capped adds Floor to a long-tailed draw and applies the cap.
-func (d Distribution) capped(above uint64) Duration {
+// capped adds Floor to a long-tailed draw and applies the cap. Its receiver is a pointer, as
+// Sample's value receiver already is a copy: by value, each draw copied the Distribution again.
+func (d *Distribution) capped(above uint64) Duration {
 	limit := d.Max
 	if limit == 0 {
 		limit = d.Floor + DefaultCeiling

@@ -84,9 +84,17 @@ func negLnUnitQ32(u uint64) uint64 {
 // Each product truncates, so the result is within a few units of the last Q62 place.
 func exp2FracQ62(f uint64) uint64 {
 	v := exp2Table[0][f>>24&0xff]
-	v = mulShift(v, exp2Table[1][f>>16&0xff], 62)
-	v = mulShift(v, exp2Table[2][f>>8&0xff], 62)
-	return mulShift(v, exp2Table[3][f&0xff], 62)
+	v = mulQ62(v, exp2Table[1][f>>16&0xff])
+	v = mulQ62(v, exp2Table[2][f>>8&0xff])
+	return mulQ62(v, exp2Table[3][f&0xff])
+}
+
+// mulQ62 returns floor(a*b / 2^62), which is mulShift(a, b, 62) for a and b below 2^63: their
+// product is below 2^126, so it cannot saturate, and the check for that is left out. Every table
+// entry, and every product of them, is a power of two below 2 in Q62, so below 2^63.
+func mulQ62(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi<<2 | lo>>62
 }
 
 // exp2Table[i][b] is 2^(b / 2^(8*(i+1))) in Q62, built once by exp2TaylorQ62.

@@ -14,17 +14,16 @@ type link struct {
 	blocked bool
 	// cloggedUntil holds messages sent on the link until then.
 	cloggedUntil Time
-	// latency overrides Options.Network.Latency when set.
+	// latency is the link's latency: the world's Options.Network.Latency unless SetLinkLatency
+	// gave the link its own. Holding the default too spares every message a choice, and keeps
+	// sampleLatency small enough to inline.
+	// Invariant: latency is never nil.
 	latency *Distribution
 	rand    *Rand
 }
 
-func (l *link) sampleLatency(w *World) Duration {
-	if l.latency != nil {
-		return l.latency.Sample(l.rand)
-	}
-	return w.opts.Network.Latency.Sample(l.rand)
-}
+// sampleLatency draws a message's latency on the link.
+func (l *link) sampleLatency() Duration { return l.latency.Sample(l.rand) }
 
 // network holds the links between every pair of nodes and every connection not yet broken.
 type network struct {
@@ -43,7 +42,8 @@ func (nw *network) init(w *World) { nw.w = w }
 // addNode extends the link matrix with the row and column of a new node; w.nodes already holds it.
 func (nw *network) addNode(n *Node) {
 	newLink := func(from, to *Node) *link {
-		return &link{from: from, to: to, rand: nw.w.root.Fork("net/" + from.name + "->" + to.name)}
+		return &link{from: from, to: to, latency: &nw.w.opts.Network.Latency,
+			rand: nw.w.root.Fork("net/" + from.name + "->" + to.name)}
 	}
 	for i := range nw.links {
 		nw.links[i] = append(nw.links[i], newLink(nw.w.nodes[i], n))

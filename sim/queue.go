@@ -137,17 +137,18 @@ func (h *eventHeap) fix(e *event) {
 // hole writes one slot per level where swapping would write two.
 func (h *eventHeap) up(i int, it heapItem) {
 	items := h.items
+	hole := &items[i] // the slot at i, held as a pointer: no index arithmetic or bounds check per move
 	for i > 0 {
 		pi := parent(i)
 		p := &items[pi]
 		if !less(&it, p) {
 			break
 		}
-		items[i] = *p
+		*hole = *p
 		p.ev.index = i
-		i = pi
+		hole, i = p, pi
 	}
-	items[i] = it
+	*hole = it
 	it.ev.index = i
 }
 
@@ -155,6 +156,7 @@ func (h *eventHeap) up(i int, it heapItem) {
 func (h *eventHeap) down(i int, it heapItem) {
 	items := h.items
 	n := len(items)
+	hole := &items[i] // the slot at i, as in up
 	for {
 		first := heapArity*i + 1
 		if first >= n {
@@ -184,11 +186,11 @@ func (h *eventHeap) down(i int, it heapItem) {
 		if !less(c, &it) {
 			break
 		}
-		items[i] = *c
+		*hole = *c
 		c.ev.index = i
-		i = m
+		hole, i = c, m
 	}
-	items[i] = it
+	*hole = it
 	it.ev.index = i
 }
 
