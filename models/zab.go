@@ -100,6 +100,9 @@ type zabTerm struct {
 	// applied is the term's applies in order; from is where they start in the server's applies.
 	applied []histories.Applied
 	from    int
+	// pos[k] is applied[k]'s position in h.Log, -1 when the log lacks its zxid: found once, for
+	// the several passes over every apply.
+	pos []int32
 	// served says the server served clients in the term: as an established leader, or as a
 	// follower past UPTODATE (B4 step 4). Its applies in the term are then committed.
 	served bool
@@ -130,16 +133,21 @@ func newZabCheck(h *histories.History) (*zabCheck, error) {
 	}
 	c.index = newZxidIndex(zxidsOf(h.Log))
 	c.first = make([]zabApply, len(h.Log))
-	for s, as := range h.Applied {
-		for _, a := range as {
-			if i, ok := c.find(a.Zxid); ok && (c.first[i].Seq == 0 || a.Seq < c.first[i].Seq) {
-				c.first[i] = zabApply{s, a}
-			}
-		}
-	}
 	c.terms = make([][]*zabTerm, c.servers)
 	for s := range c.servers {
 		c.terms[s] = zabTermsOf(h, s)
+		// Every apply is in exactly one term.
+		for _, t := range c.terms[s] {
+			t.pos = make([]int32, len(t.applied))
+			for k := range t.applied {
+				a := &t.applied[k]
+				i, ok := c.find(a.Zxid)
+				t.pos[k] = int32(i)
+				if ok && (c.first[i].Seq == 0 || a.Seq < c.first[i].Seq) {
+					c.first[i] = zabApply{s, *a}
+				}
+			}
+		}
 	}
 	return c, nil
 }
@@ -271,8 +279,8 @@ func zabMissing(lo, hi uint32) string {
 func (c *zabCheck) checkApplied() {
 	for _, terms := range c.terms {
 		for _, t := range terms {
-			for _, a := range t.applied {
-				c.checkAgreement(t.server, a)
+			for k := range t.applied {
+				c.checkAgreement(t.server, &t.applied[k], int(t.pos[k]))
 			}
 		}
 	}
@@ -283,13 +291,13 @@ func (c *zabCheck) checkApplied() {
 			if !t.served {
 				continue
 			}
-			for _, a := range t.applied {
-				i, ok := c.find(a.Zxid)
-				if !ok || !zabSameTxn(a, c.h.Log[i]) {
+			for k := range t.applied {
+				a, i := &t.applied[k], int(t.pos[k])
+				if i < 0 || !zabSameTxn(a, c.h.Log[i]) {
 					continue
 				}
 				if !c.confirmed[i] || a.Seq < c.confirmer[i].Seq {
-					c.confirmed[i], c.confirmer[i] = true, zabApply{t.server, a}
+					c.confirmed[i], c.confirmer[i] = true, zabApply{t.server, *a}
 				}
 			}
 		}
@@ -308,10 +316,10 @@ func (c *zabCheck) checkApplied() {
 	}
 }
 
-// checkAgreement checks one apply against the committed log (B6 Agreement, Total order).
-func (c *zabCheck) checkAgreement(server int, a histories.Applied) {
-	i, ok := c.find(a.Zxid)
-	if !ok {
+// checkAgreement checks one apply, at position i of the committed log (-1: not there), against
+// the log (B6 Agreement, Total order).
+func (c *zabCheck) checkAgreement(server int, a *histories.Applied, i int) {
+	if i < 0 {
 		c.addf(a.Time, nil, "agreement: %s applied %s at %s, which the committed log lacks",
 			histories.ServerName(server), zabDescribe(a.Type, a.Session, a.Cxid, a.Digest), a.Zxid)
 		return
@@ -321,7 +329,7 @@ func (c *zabCheck) checkAgreement(server int, a histories.Applied) {
 		return
 	}
 	by := "the committed log holds"
-	if f := c.first[i]; f.Seq != 0 && zabSameTxn(f.Applied, x) {
+	if f := &c.first[i]; f.Seq != 0 && zabSameTxn(&f.Applied, x) {
 		by = histories.ServerName(f.server) + " applied"
 	}
 	c.addf(a.Time, nil, "agreement: %s applied %s at %s, but %s %s there",
@@ -329,7 +337,7 @@ func (c *zabCheck) checkAgreement(server int, a histories.Applied) {
 		by, zabDescribe(x.Type, x.Session, x.Cxid, x.Digest))
 }
 
-func zabSameTxn(a histories.Applied, x *tree.Txn) bool {
+func zabSameTxn(a *histories.Applied, x *tree.Txn) bool {
 	return a.Zxid == x.Zxid && a.Type == x.Type && a.Session == x.Session && a.Cxid == x.Cxid && a.Digest == x.Digest
 }
 
@@ -343,15 +351,14 @@ func zabDescribe(t tree.OpCode, s tree.SessionID, cxid int32, digest uint64) str
 func (c *zabCheck) checkOrder(t *zabTerm) {
 	name := histories.ServerName(t.server)
 	for k := 1; k < len(t.applied); k++ {
-		y, x := t.applied[k-1], t.applied[k]
+		y, x := &t.applied[k-1], &t.applied[k]
 		if x.Zxid <= y.Zxid {
 			c.addf(x.Time, nil, "primary order: %s applied %s after %s in incarnation %d without a resync (zxids must increase)",
 				name, x.Zxid, y.Zxid, t.incarnation)
 			continue
 		}
-		iy, oky := c.find(y.Zxid)
-		ix, okx := c.find(x.Zxid)
-		if !oky || !okx || c.confirmedUpTo[ix]-c.confirmedUpTo[iy+1] == 0 {
+		iy, ix := int(t.pos[k-1]), int(t.pos[k])
+		if iy < 0 || ix < 0 || c.confirmedUpTo[ix]-c.confirmedUpTo[iy+1] == 0 {
 			continue
 		}
 		skipped := iy + 1
