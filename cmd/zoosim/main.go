@@ -29,7 +29,7 @@
 //
 // default.pgo, beside this file, is a CPU profile of `zoosim sweep --seeds 300` that go build
 // and go run use for profile-guided optimization (hot calls inlined across packages): it cut the
-// instructions per sweep seed by 5.5% (scripts/instructions.sh) and changes no result, since
+// instructions per sweep seed by 4.9% (scripts/instructions.sh) and changes no result, since
 // optimization never changes what the code computes. Refresh it after large changes to the hot
 // paths: ZOOSIM_CPUPROFILE=cmd/zoosim/default.pgo go run ./cmd/zoosim sweep --seeds 300.
 package main
