@@ -307,6 +307,9 @@ func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 // exactly those of the package's functions, and still share no memory with
 // the input.
 //
+// It also carves the txns it returns from slabs of them (see slab), one
+// allocation for many txns; each txn is still the caller's own.
+//
 // The zero value is ready to use, and a nil *Decoder remembers nothing. A
 // Decoder is not safe for concurrent use.
 type Decoder struct {
@@ -316,6 +319,19 @@ type Decoder struct {
 	// the bytes.
 	// Invariant: every non-empty paths[i] has pathSlot(paths[i]) == i.
 	paths [1 << decoderPathBits]string
+	// txns hands out the txns it decodes (and their ops), carved from slabs:
+	// a stream's txns go to a log, where they live about as long as each
+	// other.
+	txns slab[Txn]
+}
+
+// newTxns returns n zeroed txns for a decoded txn or its ops: from the
+// Decoder's slab, or freshly allocated by a nil Decoder.
+func (dec *Decoder) newTxns(n int) []Txn {
+	if dec == nil {
+		return make([]Txn, n)
+	}
+	return dec.txns.take(n, txnSlab)
 }
 
 // decoderPathBits sizes a Decoder's path cache: 256 slots (4 KB), a few
@@ -370,7 +386,7 @@ func (dec *Decoder) DecodeTxn(b []byte) (*Txn, error) {
 func (dec *Decoder) DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 	var d codecDecoder // not a composite literal: see codecDecoder
 	d.b, d.kind, d.op, d.dec = b, "txn", -1, dec
-	x := new(Txn)
+	x := &dec.newTxns(1)[0]
 	d.txn(x, false)
 	if d.err != nil {
 		return nil, nil, d.err
@@ -1095,7 +1111,7 @@ func (d *codecDecoder) txn(x *Txn, sub bool) {
 			d.fail("ops", "multi nested in a multi")
 			return
 		}
-		x.Ops = make([]Txn, d.count("ops", codecMinOp))
+		x.Ops = d.dec.newTxns(d.count("ops", codecMinOp))
 		for i := range x.Ops {
 			if d.err != nil {
 				break

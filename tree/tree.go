@@ -43,30 +43,22 @@ type Tree struct {
 	// changes is reused by Apply; see Applied.Changes.
 	changes []Change
 
-	// spare holds the zeroed nodes newNode hands out next, the rest of a
-	// slab of them.
-	spare []znode
+	// spareNodes hands out the tree's znodes (newNode).
+	spareNodes slab[znode]
 }
 
 // nodeSlab is how many znodes newNode allocates at once: a node is a small
 // object that every create allocates (and a replica applies every create),
 // so one allocation per slab instead of one per node saves most of the
-// allocator's work. The price is memory: a slab stays allocated while any
-// of its nodes lives, so a deleted node's 96 bytes may linger; deleteNode
-// clears the node so that it keeps nothing else alive.
+// allocator's work. A slab stays allocated while any of its nodes lives, so
+// a deleted node's 96 bytes may linger; deleteNode clears the node so that
+// it keeps nothing else alive.
 const nodeSlab = 32
 
 // newNode returns a zeroed node of the tree's own, carved from a slab.
 // Nothing but the tree holds a *znode (readers get copies or the data
 // slice), so nodes need no other owner to share a slab.
-func (t *Tree) newNode() *znode {
-	if len(t.spare) == 0 {
-		t.spare = make([]znode, nodeSlab)
-	}
-	n := &t.spare[0]
-	t.spare = t.spare[1:]
-	return n
-}
+func (t *Tree) newNode() *znode { return t.spareNodes.one(nodeSlab) }
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
