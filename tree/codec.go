@@ -89,6 +89,12 @@ import (
 // buffer. Strings that recur in every ACL ("world", "anyone", the scheme
 // names) are not allocated at all, and a [Decoder] hands out again the paths
 // it decoded lately: to a reader, a shared immutable string is a copy.
+//
+// Decoded ACL lists are read-only: the ACL that nearly every create carries,
+// exactly [OpenACLUnsafe], decodes to one list shared by every decoding
+// (capacity cut, so an append copies it), and a holder must not write to
+// its elements. Nothing does: the Preparer's fixupACL, Apply and the ACL
+// table only read the lists they get, as they do a logged txn's.
 
 // The field bits of a txn.
 const (
@@ -1000,7 +1006,28 @@ func (d *codecDecoder) stringList(field string) []string {
 	return ss
 }
 
+// openACL is the list an encoding of exactly OpenACLUnsafe decodes to, shared
+// by every decoding (see the codec's doc, "Hostile input"); openACLEnc is that
+// encoding, a count of one and the entry.
+var (
+	openACL    = slices.Clip(slices.Clone(OpenACLUnsafe))
+	openACLEnc = string(codecAppendACL(nil, OpenACLUnsafe))
+)
+
+// acl reads an ACL list: openACL itself when the input holds its encoding,
+// else a list of its own. The shortcut takes only bytes that the general
+// path decodes to a list equal to openACL (TestCodecOpenACLShared).
 func (d *codecDecoder) acl(field string) []ACL {
+	if len(d.b) >= len(openACLEnc) && string(d.b[:len(openACLEnc)]) == openACLEnc {
+		d.b = d.b[len(openACLEnc):]
+		return openACL
+	}
+	return d.aclList(field)
+}
+
+// aclList reads an ACL list into a new slice: the one decoder of ACL lists,
+// which acl shortcuts.
+func (d *codecDecoder) aclList(field string) []ACL {
 	n := d.count(field, codecMinACL)
 	acl := make([]ACL, n)
 	for i := range acl {

@@ -639,7 +639,7 @@ func TestCodecAllocations(t *testing.T) {
 		{"DecodeRequest", 1, func() { _, _, _ = DecodeRequest(encReq) }},
 		{"AppendResult", 0, func() { buf = AppendResult(buf[:0], &res) }},
 		{"DecodeResult", 1, func() { _, _, _ = DecodeResult(encRes) }},
-		{"DecodeACL", 2, func() { // the []ACL and the request; world:anyone is interned
+		{"DecodeACL", 1, func() { // the request; the list of world:anyone is shared (openACL)
 			_, _, _ = DecodeRequest(AppendRequest(buf[:0], &Request{Type: OpCreate, ACL: OpenACLUnsafe}))
 		}},
 		// A Decoder that saw the path before (AllocsPerRun's warm-up run) does not copy it again.
@@ -932,5 +932,38 @@ func TestCodecUvarintFastPaths(t *testing.T) {
 	}
 	if oneByte < 100 || word < 100 || slow < 100 {
 		t.Fatalf("paths taken: one byte %d, word %d, slow %d; want each at least 100", oneByte, word, slow)
+	}
+}
+
+// The ACL nearly every create carries decodes to one shared list, equal to
+// what the general decoder makes of the same bytes, with its capacity cut;
+// any other list, one that merely starts like it included, gets its own.
+func TestCodecOpenACLShared(t *testing.T) {
+	for _, acl := range [][]ACL{
+		OpenACLUnsafe,
+		ReadACLUnsafe,
+		{{Perms: PermAll, ID: AnyoneID}, {Perms: PermRead, ID: DigestID("u:p")}},
+		{{Perms: PermAll, ID: ID{Scheme: "world", ID: "anyonee"}}},
+		{},
+	} {
+		enc := codecAppendACL(nil, acl)
+		fast := codecDecoder{b: append(bytes.Clone(enc), 7), kind: "test", op: -1}
+		slow := codecDecoder{b: append(bytes.Clone(enc), 7), kind: "test", op: -1}
+		got, want := fast.acl("acl"), slow.aclList("acl")
+		if fast.err != nil || slow.err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(got, acl) ||
+			string(fast.b) != "\x07" || string(slow.b) != "\x07" {
+			t.Fatalf("%v: fast %v %v rest % x, slow %v %v rest % x", acl, got, fast.err, fast.b, want, slow.err, slow.b)
+		}
+		shared := len(got) > 0 && &got[0] == &openACL[0]
+		if isOpen := reflect.DeepEqual(acl, OpenACLUnsafe); shared != isOpen {
+			t.Fatalf("%v: shared %v, want %v", acl, shared, isOpen)
+		}
+		if shared && cap(got) != len(got) {
+			t.Fatalf("the shared list has room to append into: cap %d", cap(got))
+		}
+	}
+	r, _, err := DecodeRequest(AppendRequest(nil, &Request{Type: OpCreate, Path: "/a", ACL: OpenACLUnsafe}))
+	if err != nil || &r.ACL[0] != &openACL[0] || &r.ACL[0] == &OpenACLUnsafe[0] {
+		t.Fatalf("a create's world:anyone list: %v, shared %v", err, err == nil && &r.ACL[0] == &openACL[0])
 	}
 }
