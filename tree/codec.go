@@ -313,8 +313,9 @@ func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 // exactly those of the package's functions, and still share no memory with
 // the input.
 //
-// It also carves the txns it returns from slabs of them (see slab), one
-// allocation for many txns; each txn is still the caller's own.
+// It also carves the txns it returns from slabs of them (see slab), and
+// small data from chunks of bytes (copyBytes), one allocation for many
+// values; each value is still the caller's own.
 //
 // The zero value is ready to use, and a nil *Decoder remembers nothing. A
 // Decoder is not safe for concurrent use.
@@ -329,6 +330,39 @@ type Decoder struct {
 	// a stream's txns go to a log, where they live about as long as each
 	// other.
 	txns slab[Txn]
+	// bytes is the unused rest of the chunk that copyBytes carves small
+	// byte slices from.
+	bytes []byte
+}
+
+// The chunks of a Decoder's byte slices: decoderChunk bytes each, for data
+// of up to decoderChunkMax bytes (the usual value is a few dozen); longer
+// data gets an allocation of its own, so that a chunk holds many values and
+// a long one wastes no room.
+const (
+	decoderChunk    = 1024
+	decoderChunkMax = 128
+)
+
+// copyBytes returns a copy of p, never nil. A Decoder carves small copies
+// from a chunk it allocated for many: each has its capacity cut, so a holder
+// may write to or append to its own and never reach a neighbour's, and it
+// owns its copy as if it were allocated alone. The price is memory: a chunk
+// stays allocated while any copy in it is reachable, up to a kilobyte for
+// one small value a tree node keeps. A chunk holds no pointers, so the
+// collector never scans it.
+func (dec *Decoder) copyBytes(p []byte) []byte {
+	n := len(p)
+	if dec == nil || n == 0 || n > decoderChunkMax {
+		return append(make([]byte, 0, n), p...)
+	}
+	if len(dec.bytes) < n {
+		dec.bytes = make([]byte, decoderChunk)
+	}
+	b := dec.bytes[:n:n]
+	copy(b, p)
+	dec.bytes = dec.bytes[n:]
+	return b
 }
 
 // newTxns returns n zeroed txns for a decoded txn or its ops: from the
@@ -970,7 +1004,7 @@ func (d *codecDecoder) byteSlice(field string) []byte {
 	if d.err != nil {
 		return nil
 	}
-	return append(make([]byte, 0, len(p)), p...)
+	return d.dec.copyBytes(p)
 }
 
 // stringList reads a list of strings. They are copied into one string, of which each element

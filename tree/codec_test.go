@@ -967,3 +967,30 @@ func TestCodecOpenACLShared(t *testing.T) {
 		t.Fatalf("a create's world:anyone list: %v, shared %v", err, err == nil && &r.ACL[0] == &openACL[0])
 	}
 }
+
+// A Decoder's copies of byte slices (carved from chunks, or allocated alone
+// when long) equal a nil Decoder's (each allocated alone): never nil, never
+// aliasing the input, and with their capacity cut, so that writing to or
+// appending to one leaves its neighbours in the chunk as they were.
+func TestDecoderCopyBytes(t *testing.T) {
+	var dec Decoder
+	var nilDec *Decoder
+	var copies, wants [][]byte
+	for i, n := range []int{0, 1, 30, decoderChunkMax, decoderChunkMax + 1, 500, 7, decoderChunk / 2, 100, 0, 3} {
+		in := bytes.Repeat([]byte{byte(i + 1)}, n)
+		got, want := dec.copyBytes(in), nilDec.copyBytes(in)
+		if got == nil || want == nil || !bytes.Equal(got, want) || !bytes.Equal(got, in) || cap(got) != n {
+			t.Fatalf("len %d: got %v (cap %d), nil Decoder %v", n, got, cap(got), want)
+		}
+		codecScribble(in)
+		copies, wants = append(copies, got), append(wants, bytes.Clone(want))
+	}
+	for i := range copies {
+		copies[i] = append(copies[i], 0xee) // a fresh array: the capacity is cut
+	}
+	for i := range copies {
+		if !bytes.Equal(copies[i][:len(wants[i])], wants[i]) {
+			t.Fatalf("copy %d changed: % x, want % x", i, copies[i], wants[i])
+		}
+	}
+}
