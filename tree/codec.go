@@ -314,8 +314,8 @@ func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 // the input.
 //
 // It also carves the txns it returns from slabs of them (see slab), and
-// small data from chunks of bytes (copyBytes), one allocation for many
-// values; each value is still the caller's own.
+// small data and new strings from chunks (copyBytes, stringRoom), one
+// allocation for many values; each value is still the caller's own.
 //
 // The zero value is ready to use, and a nil *Decoder remembers nothing. A
 // Decoder is not safe for concurrent use.
@@ -333,6 +333,10 @@ type Decoder struct {
 	// bytes is the unused rest of the chunk that copyBytes carves small
 	// byte slices from.
 	bytes []byte
+	// strs builds the current chunk of decoded strings, or is nil: new paths
+	// and the names of short lists are substrings of what it holds
+	// (stringRoom).
+	strs *strings.Builder
 }
 
 // The chunks of a Decoder's byte slices: decoderChunk bytes each, for data
@@ -396,7 +400,8 @@ func pathSlot[T ~string | ~[]byte](p T) int {
 }
 
 // path returns p as a string: the one in p's slot if it holds these bytes,
-// else a new one that takes the slot. A nil Decoder always copies.
+// else a new one (copyString) that takes the slot. A nil Decoder always
+// copies.
 func (dec *Decoder) path(p []byte) string {
 	if dec == nil {
 		return string(p)
@@ -405,9 +410,37 @@ func (dec *Decoder) path(p []byte) string {
 	if *slot == string(p) { // compares without converting
 		return *slot
 	}
-	s := string(p)
+	s := dec.copyString(p)
 	*slot = s
 	return s
+}
+
+// stringRoom returns a builder with room for n more bytes, to make strings
+// as substrings of what it holds: the Decoder's current chunk of strings
+// when n is small, as copyBytes does for byte slices, else own. A
+// strings.Builder never overwrites what it wrote, so every substring taken
+// of it stays valid and immutable; a chunk stays allocated while any of its
+// strings is reachable.
+func (dec *Decoder) stringRoom(n int, own *strings.Builder) *strings.Builder {
+	if dec == nil || n > decoderChunkMax {
+		own.Grow(n)
+		return own
+	}
+	if dec.strs == nil || dec.strs.Cap()-dec.strs.Len() < n {
+		dec.strs = new(strings.Builder)
+		dec.strs.Grow(decoderChunk)
+	}
+	return dec.strs
+}
+
+// copyString returns p as a new string, from the Decoder's chunk of
+// strings when it is short (stringRoom).
+func (dec *Decoder) copyString(p []byte) string {
+	var own strings.Builder
+	b := dec.stringRoom(len(p), &own)
+	start := b.Len()
+	b.Write(p)
+	return b.String()[start:]
 }
 
 // DecodeTxn is the package's DecodeTxn, with the paths remembered.
@@ -1007,9 +1040,10 @@ func (d *codecDecoder) byteSlice(field string) []byte {
 	return d.dec.copyBytes(p)
 }
 
-// stringList reads a list of strings. They are copied into one string, of which each element
-// is a substring: one allocation for a list of children, not one per name. A first pass checks
-// the list and measures it, a second copies it.
+// stringList reads a list of strings. They are copied into one builder, of which each element
+// is a substring: one allocation for a list of children, not one per name, and none for a short
+// list that fits in the Decoder's chunk of strings (stringRoom). A first pass checks the list
+// and measures it, a second copies it.
 func (d *codecDecoder) stringList(field string) []string {
 	n := d.count(field, codecMinBytes)
 	ss := make([]string, n)
@@ -1022,21 +1056,15 @@ func (d *codecDecoder) stringList(field string) []string {
 	}
 	end := d.b
 	d.b = start
-	var b strings.Builder
-	b.Grow(total)
-	var lensBuf [64]int
-	lens := lensBuf[:0]
-	for range n {
+	var own strings.Builder
+	b := d.dec.stringRoom(total, &own)
+	for i := range ss {
 		p := d.raw(field)
+		at := b.Len()
 		b.Write(p)
-		lens = append(lens, len(p))
+		ss[i] = b.String()[at:]
 	}
 	d.b = end
-	all, off := b.String(), 0
-	for i, l := range lens {
-		ss[i] = all[off : off+l]
-		off += l
-	}
 	return ss
 }
 

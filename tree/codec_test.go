@@ -994,3 +994,41 @@ func TestDecoderCopyBytes(t *testing.T) {
 		}
 	}
 }
+
+// A Decoder's strings (new paths and list names, copied into its chunk of
+// strings when short, into a builder of their own when long) equal a nil
+// Decoder's and do not alias the input.
+func TestDecoderStrings(t *testing.T) {
+	var dec Decoder
+	var nilDec *Decoder
+	names := func(k, size int) []string {
+		ss := make([]string, k)
+		for i := range ss {
+			ss[i] = fmt.Sprintf("%0*d", size, i)
+		}
+		return ss
+	}
+	var got, want []Result
+	for i, r := range []Result{
+		{Type: OpGetChildren, Path: "/a", Children: []string{}},
+		{Type: OpGetChildren, Path: "/a/b", Children: names(1, 3)},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("p", decoderChunkMax+1), Children: names(5, 10)},
+		{Type: OpGetChildren, Path: "/c", Children: names(200, 12)},
+		{Type: OpGetChildren, Path: "/d", Children: []string{"", "x", ""}},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("q", decoderChunk/2), Children: names(3, decoderChunkMax)},
+	} {
+		enc := AppendResult(nil, &r)
+		var g, w Result
+		buf := bytes.Clone(enc)
+		_, err1 := dec.DecodeResultInto(&g, buf)
+		_, err2 := nilDec.DecodeResultInto(&w, enc)
+		codecScribble(buf)
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(g, w) || !reflect.DeepEqual(g, r) {
+			t.Fatalf("result %d: %v %v\n got %#v\nwant %#v", i, err1, err2, g, r)
+		}
+		got, want = append(got, g), append(want, r)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("a later decoding changed an earlier one's strings")
+	}
+}
