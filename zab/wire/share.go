@@ -66,6 +66,27 @@ type TxnShare struct {
 	dec tree.Decoder
 	// chunk is the unused room of the array that keep copies encodings into.
 	chunk []byte
+	// forwards holds the zeroed Forwards that newForward hands out next, the rest of a slab.
+	forwards []Forward
+}
+
+// forwardSlab is how many Forwards newForward allocates at once (2.6 KiB): the leader
+// decodes one for every write a follower forwards, and uses it only while it prepares the
+// txn, so the Forwards of a slab are dropped within a few requests of each other.
+const forwardSlab = 8
+
+// newForward returns a zeroed Forward for a decoded FORWARD packet, which the caller owns as
+// if it were allocated alone: from a slab, or freshly allocated by a nil share.
+func (s *TxnShare) newForward() *Forward {
+	if s == nil {
+		return new(Forward)
+	}
+	if len(s.forwards) == 0 {
+		s.forwards = make([]Forward, forwardSlab)
+	}
+	f := &s.forwards[0]
+	s.forwards = s.forwards[1:]
+	return f
 }
 
 // The chunks of remembered encodings: shareChunk bytes each, for encodings of up to
@@ -97,7 +118,8 @@ func (s *TxnShare) keep(enc []byte) []byte {
 // DecodePacketInto is the package's DecodePacketInto, except that the packet's txn may be one
 // remembered from the same bytes, shared with the server that sent it and the others that
 // received it (see TxnShare): the caller must treat it as immutable, as every holder of a
-// logged or sent txn must. A path it decodes may be a string decoded before (tree.Decoder).
+// logged or sent txn must. A path it decodes may be a string decoded before (tree.Decoder),
+// and a Forward comes from a slab of them (newForward), still the caller's own.
 func (s *TxnShare) DecodePacketInto(p *Packet, b []byte) error {
 	return decodePacketInto(p, b, s)
 }

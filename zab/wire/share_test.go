@@ -263,3 +263,28 @@ func TestTxnShareKeep(t *testing.T) {
 		}
 	}
 }
+
+// The Forwards a share decodes (from slabs) equal the plain decoder's (each allocated alone),
+// and each is a value of its own: decoding more leaves the earlier ones as they were.
+func TestTxnShareForwards(t *testing.T) {
+	var s TxnShare
+	var got, want []*Packet
+	for i := range 3*forwardSlab + 1 {
+		enc := AppendPacket(nil, &Packet{Type: PacketRequest, Forward: &Forward{
+			Session: tree.SessionID(i + 1), Cxid: int32(i), Owner: 2,
+			Req: tree.Request{Type: tree.OpSetData, Path: "/a", Data: []byte{byte(i)}, Version: -1},
+		}})
+		w, err := DecodePacket(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := decodeShared(t, &s, enc)
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("forward %d: shared decoding %v, plain %v", i, g.Forward, w.Forward)
+		}
+		got, want = append(got, g), append(want, w)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("a later decoding changed an earlier Forward")
+	}
+}
