@@ -150,7 +150,8 @@ func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, pare
 	}
 	t.updateNode(parentPath, parent, false, bumpParent)
 	t.addChild(parent, path)
-	n := &znode{
+	n := t.newNode()
+	*n = znode{
 		data:           data,
 		czxid:          zxid,
 		mzxid:          zxid,
@@ -197,6 +198,7 @@ func (t *Tree) deleteNode(path string, zxid Zxid) Code {
 	delete(t.nodes, path)
 	t.acls.release(n.acl)
 	t.index(path, n.ephemeralOwner, false)
+	*n = znode{} // its slab may outlive it (newNode): drop its data
 	t.changes = append(t.changes, Change{Type: EventNodeDeleted, Path: path})
 	return OK
 }

@@ -89,6 +89,12 @@ import (
 // buffer. Strings that recur in every ACL ("world", "anyone", the scheme
 // names) are not allocated at all, and a [Decoder] hands out again the paths
 // it decoded lately: to a reader, a shared immutable string is a copy.
+//
+// Decoded ACL lists are read-only: the ACL that nearly every create carries,
+// exactly [OpenACLUnsafe], decodes to one list shared by every decoding
+// (capacity cut, so an append copies it), and a holder must not write to
+// its elements. Nothing does: the Preparer's fixupACL, Apply and the ACL
+// table only read the lists they get, as they do a logged txn's.
 
 // The field bits of a txn.
 const (
@@ -307,6 +313,10 @@ func DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 // exactly those of the package's functions, and still share no memory with
 // the input.
 //
+// It also carves the txns it returns from slabs of them (see slab), and
+// small data and new strings from chunks (copyBytes, stringRoom), one
+// allocation for many values; each value is still the caller's own.
+//
 // The zero value is ready to use, and a nil *Decoder remembers nothing. A
 // Decoder is not safe for concurrent use.
 type Decoder struct {
@@ -316,6 +326,56 @@ type Decoder struct {
 	// the bytes.
 	// Invariant: every non-empty paths[i] has pathSlot(paths[i]) == i.
 	paths [1 << decoderPathBits]string
+	// txns hands out the txns it decodes (and their ops), carved from slabs:
+	// a stream's txns go to a log, where they live about as long as each
+	// other.
+	txns slab[Txn]
+	// bytes is the unused rest of the chunk that copyBytes carves small
+	// byte slices from.
+	bytes []byte
+	// strs builds the current chunk of decoded strings, or is nil: new paths
+	// and the names of short lists are substrings of what it holds
+	// (stringRoom).
+	strs *strings.Builder
+}
+
+// The chunks of a Decoder's byte slices: decoderChunk bytes each, for data
+// of up to decoderChunkMax bytes (the usual value is a few dozen); longer
+// data gets an allocation of its own, so that a chunk holds many values and
+// a long one wastes no room.
+const (
+	decoderChunk    = 1024
+	decoderChunkMax = 128
+)
+
+// copyBytes returns a copy of p, never nil. A Decoder carves small copies
+// from a chunk it allocated for many: each has its capacity cut, so a holder
+// may write to or append to its own and never reach a neighbour's, and it
+// owns its copy as if it were allocated alone. The price is memory: a chunk
+// stays allocated while any copy in it is reachable, up to a kilobyte for
+// one small value a tree node keeps. A chunk holds no pointers, so the
+// collector never scans it.
+func (dec *Decoder) copyBytes(p []byte) []byte {
+	n := len(p)
+	if dec == nil || n == 0 || n > decoderChunkMax {
+		return append(make([]byte, 0, n), p...)
+	}
+	if len(dec.bytes) < n {
+		dec.bytes = make([]byte, decoderChunk)
+	}
+	b := dec.bytes[:n:n]
+	copy(b, p)
+	dec.bytes = dec.bytes[n:]
+	return b
+}
+
+// newTxns returns n zeroed txns for a decoded txn or its ops: from the
+// Decoder's slab, or freshly allocated by a nil Decoder.
+func (dec *Decoder) newTxns(n int) []Txn {
+	if dec == nil {
+		return make([]Txn, n)
+	}
+	return dec.txns.take(n, txnSlab)
 }
 
 // decoderPathBits sizes a Decoder's path cache: 256 slots (4 KB), a few
@@ -340,7 +400,8 @@ func pathSlot[T ~string | ~[]byte](p T) int {
 }
 
 // path returns p as a string: the one in p's slot if it holds these bytes,
-// else a new one that takes the slot. A nil Decoder always copies.
+// else a new one (copyString) that takes the slot. A nil Decoder always
+// copies.
 func (dec *Decoder) path(p []byte) string {
 	if dec == nil {
 		return string(p)
@@ -349,9 +410,37 @@ func (dec *Decoder) path(p []byte) string {
 	if *slot == string(p) { // compares without converting
 		return *slot
 	}
-	s := string(p)
+	s := dec.copyString(p)
 	*slot = s
 	return s
+}
+
+// stringRoom returns a builder with room for n more bytes, to make strings
+// as substrings of what it holds: the Decoder's current chunk of strings
+// when n is small, as copyBytes does for byte slices, else own. A
+// strings.Builder never overwrites what it wrote, so every substring taken
+// of it stays valid and immutable; a chunk stays allocated while any of its
+// strings is reachable.
+func (dec *Decoder) stringRoom(n int, own *strings.Builder) *strings.Builder {
+	if dec == nil || n > decoderChunkMax {
+		own.Grow(n)
+		return own
+	}
+	if dec.strs == nil || dec.strs.Cap()-dec.strs.Len() < n {
+		dec.strs = new(strings.Builder)
+		dec.strs.Grow(decoderChunk)
+	}
+	return dec.strs
+}
+
+// copyString returns p as a new string, from the Decoder's chunk of
+// strings when it is short (stringRoom).
+func (dec *Decoder) copyString(p []byte) string {
+	var own strings.Builder
+	b := dec.stringRoom(len(p), &own)
+	start := b.Len()
+	b.Write(p)
+	return b.String()[start:]
 }
 
 // DecodeTxn is the package's DecodeTxn, with the paths remembered.
@@ -370,7 +459,7 @@ func (dec *Decoder) DecodeTxn(b []byte) (*Txn, error) {
 func (dec *Decoder) DecodeTxnFrom(b []byte) (*Txn, []byte, error) {
 	var d codecDecoder // not a composite literal: see codecDecoder
 	d.b, d.kind, d.op, d.dec = b, "txn", -1, dec
-	x := new(Txn)
+	x := &dec.newTxns(1)[0]
 	d.txn(x, false)
 	if d.err != nil {
 		return nil, nil, d.err
@@ -955,12 +1044,13 @@ func (d *codecDecoder) byteSlice(field string) []byte {
 	if d.err != nil {
 		return nil
 	}
-	return append(make([]byte, 0, len(p)), p...)
+	return d.dec.copyBytes(p)
 }
 
-// stringList reads a list of strings. They are copied into one string, of which each element
-// is a substring: one allocation for a list of children, not one per name. A first pass checks
-// the list and measures it, a second copies it.
+// stringList reads a list of strings. They are copied into one builder, of which each element
+// is a substring: one allocation for a list of children, not one per name, and none for a short
+// list that fits in the Decoder's chunk of strings (stringRoom). A first pass checks the list
+// and measures it, a second copies it.
 func (d *codecDecoder) stringList(field string) []string {
 	n := d.count(field, codecMinBytes)
 	ss := make([]string, n)
@@ -973,25 +1063,40 @@ func (d *codecDecoder) stringList(field string) []string {
 	}
 	end := d.b
 	d.b = start
-	var b strings.Builder
-	b.Grow(total)
-	var lensBuf [64]int
-	lens := lensBuf[:0]
-	for range n {
+	var own strings.Builder
+	b := d.dec.stringRoom(total, &own)
+	for i := range ss {
 		p := d.raw(field)
+		at := b.Len()
 		b.Write(p)
-		lens = append(lens, len(p))
+		ss[i] = b.String()[at:]
 	}
 	d.b = end
-	all, off := b.String(), 0
-	for i, l := range lens {
-		ss[i] = all[off : off+l]
-		off += l
-	}
 	return ss
 }
 
+// openACL is the list an encoding of exactly OpenACLUnsafe decodes to, shared
+// by every decoding (see the codec's doc, "Hostile input"); openACLEnc is that
+// encoding, a count of one and the entry.
+var (
+	openACL    = slices.Clip(slices.Clone(OpenACLUnsafe))
+	openACLEnc = string(codecAppendACL(nil, OpenACLUnsafe))
+)
+
+// acl reads an ACL list: openACL itself when the input holds its encoding,
+// else a list of its own. The shortcut takes only bytes that the general
+// path decodes to a list equal to openACL (TestCodecOpenACLShared).
 func (d *codecDecoder) acl(field string) []ACL {
+	if len(d.b) >= len(openACLEnc) && string(d.b[:len(openACLEnc)]) == openACLEnc {
+		d.b = d.b[len(openACLEnc):]
+		return openACL
+	}
+	return d.aclList(field)
+}
+
+// aclList reads an ACL list into a new slice: the one decoder of ACL lists,
+// which acl shortcuts.
+func (d *codecDecoder) aclList(field string) []ACL {
 	n := d.count(field, codecMinACL)
 	acl := make([]ACL, n)
 	for i := range acl {
@@ -1102,7 +1207,7 @@ func (d *codecDecoder) txn(x *Txn, sub bool) {
 			d.fail("ops", "multi nested in a multi")
 			return
 		}
-		x.Ops = make([]Txn, d.count("ops", codecMinOp))
+		x.Ops = d.dec.newTxns(d.count("ops", codecMinOp))
 		for i := range x.Ops {
 			if d.err != nil {
 				break

@@ -616,7 +616,8 @@ func TestCodecRejectsHostileInput(t *testing.T) {
 // TestCodecAllocations pins the allocations of the hot path: decoding a
 // setData txn allocates the txn, its path and a copy of its data; a getData
 // request its path; a getData reply its data; encoding into a buffer with
-// room allocates nothing. A Decoder spares the paths it remembers.
+// room allocates nothing. A Decoder spares the paths it remembers, and its
+// txns come from slabs (a sixteenth of an allocation each).
 func TestCodecAllocations(t *testing.T) {
 	x := codecSetData()
 	enc := AppendTxn(nil, &x)
@@ -638,11 +639,11 @@ func TestCodecAllocations(t *testing.T) {
 		{"DecodeRequest", 1, func() { _, _, _ = DecodeRequest(encReq) }},
 		{"AppendResult", 0, func() { buf = AppendResult(buf[:0], &res) }},
 		{"DecodeResult", 1, func() { _, _, _ = DecodeResult(encRes) }},
-		{"DecodeACL", 2, func() { // the []ACL and the request; world:anyone is interned
+		{"DecodeACL", 1, func() { // the request; the list of world:anyone is shared (openACL)
 			_, _, _ = DecodeRequest(AppendRequest(buf[:0], &Request{Type: OpCreate, ACL: OpenACLUnsafe}))
 		}},
 		// A Decoder that saw the path before (AllocsPerRun's warm-up run) does not copy it again.
-		{"Decoder.DecodeTxn", 2, func() { _, _ = dec.DecodeTxn(enc) }},
+		{"Decoder.DecodeTxn", 1, func() { _, _ = dec.DecodeTxn(enc) }},
 		{"Decoder.DecodeRequestInto", 0, func() { _, _ = dec.DecodeRequestInto(&intoReq, encReq) }},
 	} {
 		if got := testing.AllocsPerRun(100, tc.f); got > tc.max {
@@ -937,5 +938,103 @@ func TestCodecUvarintFastPaths(t *testing.T) {
 	}
 	if oneByte < 100 || word < 100 || slow < 100 {
 		t.Fatalf("paths taken: one byte %d, word %d, slow %d; want each at least 100", oneByte, word, slow)
+	}
+}
+
+// The ACL nearly every create carries decodes to one shared list, equal to
+// what the general decoder makes of the same bytes, with its capacity cut;
+// any other list, one that merely starts like it included, gets its own.
+func TestCodecOpenACLShared(t *testing.T) {
+	for _, acl := range [][]ACL{
+		OpenACLUnsafe,
+		ReadACLUnsafe,
+		{{Perms: PermAll, ID: AnyoneID}, {Perms: PermRead, ID: DigestID("u:p")}},
+		{{Perms: PermAll, ID: ID{Scheme: "world", ID: "anyonee"}}},
+		{},
+	} {
+		enc := codecAppendACL(nil, acl)
+		fast := codecDecoder{b: append(bytes.Clone(enc), 7), kind: "test", op: -1}
+		slow := codecDecoder{b: append(bytes.Clone(enc), 7), kind: "test", op: -1}
+		got, want := fast.acl("acl"), slow.aclList("acl")
+		if fast.err != nil || slow.err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(got, acl) ||
+			string(fast.b) != "\x07" || string(slow.b) != "\x07" {
+			t.Fatalf("%v: fast %v %v rest % x, slow %v %v rest % x", acl, got, fast.err, fast.b, want, slow.err, slow.b)
+		}
+		shared := len(got) > 0 && &got[0] == &openACL[0]
+		if isOpen := reflect.DeepEqual(acl, OpenACLUnsafe); shared != isOpen {
+			t.Fatalf("%v: shared %v, want %v", acl, shared, isOpen)
+		}
+		if shared && cap(got) != len(got) {
+			t.Fatalf("the shared list has room to append into: cap %d", cap(got))
+		}
+	}
+	r, _, err := DecodeRequest(AppendRequest(nil, &Request{Type: OpCreate, Path: "/a", ACL: OpenACLUnsafe}))
+	if err != nil || &r.ACL[0] != &openACL[0] || &r.ACL[0] == &OpenACLUnsafe[0] {
+		t.Fatalf("a create's world:anyone list: %v, shared %v", err, err == nil && &r.ACL[0] == &openACL[0])
+	}
+}
+
+// A Decoder's copies of byte slices (carved from chunks, or allocated alone
+// when long) equal a nil Decoder's (each allocated alone): never nil, never
+// aliasing the input, and with their capacity cut, so that writing to or
+// appending to one leaves its neighbours in the chunk as they were.
+func TestDecoderCopyBytes(t *testing.T) {
+	var dec Decoder
+	var nilDec *Decoder
+	var copies, wants [][]byte
+	for i, n := range []int{0, 1, 30, decoderChunkMax, decoderChunkMax + 1, 500, 7, decoderChunk / 2, 100, 0, 3} {
+		in := bytes.Repeat([]byte{byte(i + 1)}, n)
+		got, want := dec.copyBytes(in), nilDec.copyBytes(in)
+		if got == nil || want == nil || !bytes.Equal(got, want) || !bytes.Equal(got, in) || cap(got) != n {
+			t.Fatalf("len %d: got %v (cap %d), nil Decoder %v", n, got, cap(got), want)
+		}
+		codecScribble(in)
+		copies, wants = append(copies, got), append(wants, bytes.Clone(want))
+	}
+	for i := range copies {
+		copies[i] = append(copies[i], 0xee) // a fresh array: the capacity is cut
+	}
+	for i := range copies {
+		if !bytes.Equal(copies[i][:len(wants[i])], wants[i]) {
+			t.Fatalf("copy %d changed: % x, want % x", i, copies[i], wants[i])
+		}
+	}
+}
+
+// A Decoder's strings (new paths and list names, copied into its chunk of
+// strings when short, into a builder of their own when long) equal a nil
+// Decoder's and do not alias the input.
+func TestDecoderStrings(t *testing.T) {
+	var dec Decoder
+	var nilDec *Decoder
+	names := func(k, size int) []string {
+		ss := make([]string, k)
+		for i := range ss {
+			ss[i] = fmt.Sprintf("%0*d", size, i)
+		}
+		return ss
+	}
+	var got, want []Result
+	for i, r := range []Result{
+		{Type: OpGetChildren, Path: "/a", Children: []string{}},
+		{Type: OpGetChildren, Path: "/a/b", Children: names(1, 3)},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("p", decoderChunkMax+1), Children: names(5, 10)},
+		{Type: OpGetChildren, Path: "/c", Children: names(200, 12)},
+		{Type: OpGetChildren, Path: "/d", Children: []string{"", "x", ""}},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("q", decoderChunk/2), Children: names(3, decoderChunkMax)},
+	} {
+		enc := AppendResult(nil, &r)
+		var g, w Result
+		buf := bytes.Clone(enc)
+		_, err1 := dec.DecodeResultInto(&g, buf)
+		_, err2 := nilDec.DecodeResultInto(&w, enc)
+		codecScribble(buf)
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(g, w) || !reflect.DeepEqual(g, r) {
+			t.Fatalf("result %d: %v %v\n got %#v\nwant %#v", i, err1, err2, g, r)
+		}
+		got, want = append(got, g), append(want, r)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("a later decoding changed an earlier one's strings")
 	}
 }

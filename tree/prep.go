@@ -42,6 +42,11 @@ type Preparer struct {
 	// written to.
 	lastACL []ACL
 
+	// records and txns hand out the records and txns the preparer makes
+	// (newRecord, duplicate, newTxn), a few per request.
+	records slab[record]
+	txns    slab[Txn]
+
 	// CheckSession, when set, replaces the check that a request's session is
 	// live (SessionTracker.checkSession), so that a server can add its own
 	// rules, such as SessionMoved. It returns OK or the code to fail with.
@@ -253,11 +258,26 @@ func (p *Preparer) putSession(r *record) {
 	p.log = append(p.log, r)
 }
 
+// The sizes of the preparer's slabs: records are dropped in zxid order as
+// their txns commit, and txns stay in the server's log, so a slab's values
+// live about as long as each other.
+const (
+	recordSlab = 32
+	txnSlab    = 16
+)
+
+// newRecord returns a zeroed record of the preparer's own.
+func (p *Preparer) newRecord() *record { return p.records.one(recordSlab) }
+
+// newTxn returns a zeroed txn for the caller of Prepare to own.
+func (p *Preparer) newTxn() *Txn { return p.txns.one(txnSlab) }
+
 // duplicate copies a record for a new txn, as ChangeRecord.duplicate does.
-func (r *record) duplicate(zxid Zxid) *record {
-	d := *r
+func (p *Preparer) duplicate(r *record, zxid Zxid) *record {
+	d := p.newRecord()
+	*d = *r
 	d.zxid = zxid
-	return &d
+	return d
 }
 
 // Prepare validates req, sent by hdr.Session, against the view and returns
@@ -269,7 +289,8 @@ func (p *Preparer) Prepare(hdr Header, req *Request, auth Auth) *Txn {
 	if len(p.log) == p.head {
 		p.digest = p.tree.digest
 	}
-	x := &Txn{Header: hdr, Type: req.Type}
+	x := p.newTxn()
+	x.Header, x.Type = hdr, req.Type
 	switch req.Type {
 	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpSetACL, OpCheck:
 		if code := p.prepOp(x, req, hdr, auth); code != OK {
@@ -287,7 +308,9 @@ func (p *Preparer) Prepare(hdr Header, req *Request, auth Auth) *Txn {
 			p.digest -= sessionTerm(hdr.Session, old)
 		}
 		p.digest += sessionTerm(hdr.Session, req.Timeout)
-		p.putSession(&record{zxid: hdr.Zxid, isSession: true, session: hdr.Session, live: true, timeout: req.Timeout})
+		r := p.newRecord()
+		*r = record{zxid: hdr.Zxid, isSession: true, session: hdr.Session, live: true, timeout: req.Timeout}
+		p.putSession(r)
 	case OpCloseSession:
 		p.prepCloseSession(x, hdr)
 	default:
@@ -309,7 +332,7 @@ func errorTxn(hdr Header, code Code) Txn {
 // ops and marks every later op RuntimeInconsistency, without preparing it
 // (PrepRequestProcessor, case multi; zookeeper.md A7).
 func (p *Preparer) prepMulti(x *Txn, req *Request, hdr Header, auth Auth) {
-	x.Ops = make([]Txn, len(req.Ops))
+	x.Ops = p.txns.take(len(req.Ops), txnSlab)
 	for i := range req.Ops {
 		switch req.Ops[i].Type {
 		case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck:
@@ -474,16 +497,18 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	x.EphemeralOwner = owner
 	x.ParentCversion = parent.node.cversion + 1
 
-	dup := parent.duplicate(hdr.Zxid)
+	dup := p.duplicate(parent, hdr.Zxid)
 	dup.childCount++
 	dup.node.cversion = x.ParentCversion
 	dup.node.pzxid = hdr.Zxid
 	p.put(parent, dup)
-	p.put(nil, &record{
+	r := p.newRecord()
+	*r = record{
 		zxid: hdr.Zxid, path: path, exists: true, acl: acl,
 		node: znode{data: data, czxid: hdr.Zxid, mzxid: hdr.Zxid, pzxid: hdr.Zxid,
 			ctime: hdr.Time, mtime: hdr.Time, ephemeralOwner: owner},
-	})
+	}
+	p.put(nil, r)
 	return OK
 }
 
@@ -522,11 +547,13 @@ func (p *Preparer) prepDelete(x *Txn, req *Request, hdr Header, auth Auth) Code 
 
 // deleteRecords records the deletion of node, a child of parent.
 func (p *Preparer) deleteRecords(parent, node *record, zxid Zxid) {
-	dup := parent.duplicate(zxid)
+	dup := p.duplicate(parent, zxid)
 	dup.childCount--
 	dup.node.pzxid = zxid
 	p.put(parent, dup)
-	p.put(node, &record{zxid: zxid, path: node.path})
+	r := p.newRecord()
+	r.zxid, r.path = zxid, node.path
+	p.put(node, r)
 }
 
 // prepDeleteContainer prepares the leader's own request to reap a container
@@ -589,7 +616,7 @@ func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code
 	x.Path = req.Path
 	x.Data = data
 	x.Version = version
-	dup := node.duplicate(hdr.Zxid)
+	dup := p.duplicate(node, hdr.Zxid)
 	dup.node.version = version
 	dup.node.mtime = hdr.Time
 	dup.node.mzxid = hdr.Zxid
@@ -628,7 +655,7 @@ func (p *Preparer) prepSetACL(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	x.ACL = acl
 	p.lastACL = acl
 	x.Version = version
-	dup := node.duplicate(hdr.Zxid)
+	dup := p.duplicate(node, hdr.Zxid)
 	dup.node.aversion = version
 	dup.acl = acl
 	p.put(node, dup)
@@ -670,16 +697,20 @@ func (p *Preparer) prepCloseSession(x *Txn, hdr Header) {
 	var parentBuf, nodeBuf record
 	for _, path := range x.Paths {
 		if parent := p.lookup(ParentPath(path), &parentBuf); parent != nil {
-			dup := parent.duplicate(hdr.Zxid)
+			dup := p.duplicate(parent, hdr.Zxid)
 			dup.node.pzxid = hdr.Zxid
 			p.put(parent, dup)
 		}
-		p.put(p.lookup(path, &nodeBuf), &record{zxid: hdr.Zxid, path: path})
+		r := p.newRecord()
+		r.zxid, r.path = hdr.Zxid, path
+		p.put(p.lookup(path, &nodeBuf), r)
 	}
 	if old, ok := p.currentSessionTimeout(hdr.Session); ok {
 		p.digest -= sessionTerm(hdr.Session, old)
 	}
-	p.putSession(&record{zxid: hdr.Zxid, isSession: true, session: hdr.Session})
+	r := p.newRecord()
+	r.zxid, r.isSession, r.session = hdr.Zxid, true, hdr.Session
+	p.putSession(r)
 }
 
 // currentSessionTimeout returns a session's timeout in the view.

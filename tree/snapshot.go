@@ -755,9 +755,10 @@ type snapChild struct {
 // of it, which the tree then shares further (child names, index keys). A
 // chunk's small data is one array, each node's data a slice of it with its
 // capacity cut, which is safe because the tree never writes into data (it
-// installs new slices). The price is that a deleted node's path and small
-// data stay in memory while another node of its chunk lives; neither holds
-// pointers, so nothing else is kept.
+// installs new slices). A chunk's nodes are one array too, as the tree's
+// own slabs are (newNode). The price is that a deleted node's path, small
+// data and node stay in memory while another node of its chunk lives; a
+// deleted node is cleared, so nothing else is kept.
 //
 // Child sets are built once every node is known, so that each map is made
 // with its final size instead of growing from empty.
@@ -814,8 +815,9 @@ func (d *snapDecoder) decodeNodes(t *Tree) error {
 		}
 		paths := sb.String()
 		arena := make([]byte, 0, dataBytes)
+		nodes := make([]znode, len(recs))
 
-		for _, r := range recs {
+		for j, r := range recs {
 			path := paths[:r.pathEnd-r.path]
 			paths = paths[len(path):]
 			if err := ValidatePath(path); err != nil {
@@ -847,7 +849,8 @@ func (d *snapDecoder) decodeNodes(t *Tree) error {
 
 			b := d.b[r.fixed : r.fixed+snapNodeFixed]
 			le := binary.LittleEndian
-			n := &znode{
+			n := &nodes[j]
+			*n = znode{
 				czxid:          Zxid(le.Uint64(b[0:])),
 				mzxid:          Zxid(le.Uint64(b[8:])),
 				pzxid:          Zxid(le.Uint64(b[16:])),

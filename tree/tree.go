@@ -42,7 +42,23 @@ type Tree struct {
 
 	// changes is reused by Apply; see Applied.Changes.
 	changes []Change
+
+	// spareNodes hands out the tree's znodes (newNode).
+	spareNodes slab[znode]
 }
+
+// nodeSlab is how many znodes newNode allocates at once: a node is a small
+// object that every create allocates (and a replica applies every create),
+// so one allocation per slab instead of one per node saves most of the
+// allocator's work. A slab stays allocated while any of its nodes lives, so
+// a deleted node's 96 bytes may linger; deleteNode clears the node so that
+// it keeps nothing else alive.
+const nodeSlab = 32
+
+// newNode returns a zeroed node of the tree's own, carved from a slab.
+// Nothing but the tree holds a *znode (readers get copies or the data
+// slice), so nodes need no other owner to share a slab.
+func (t *Tree) newNode() *znode { return t.spareNodes.one(nodeSlab) }
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
@@ -66,7 +82,8 @@ func New(opts Options) *Tree {
 		if path == ConfigPath {
 			acl = ReadACLUnsafe
 		}
-		n := &znode{data: []byte{}, acl: t.acls.intern(acl)}
+		n := t.newNode()
+		n.data, n.acl = []byte{}, t.acls.intern(acl)
 		if path == ConfigPath {
 			n.aversion = -1
 		}

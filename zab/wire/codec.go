@@ -389,7 +389,7 @@ func decodePacketInto(p *Packet, b []byte, share *TxnShare) error {
 		p.Snapshot = d.bytes("snapshot")
 	}
 	if m&pktForward != 0 {
-		f := new(Forward)
+		f := share.newForward()
 		f.Session = tree.SessionID(d.varint("forward session"))
 		f.Cxid = d.int32("forward cxid")
 		f.Owner = ServerID(d.varint("forward owner"))

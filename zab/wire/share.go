@@ -50,7 +50,8 @@ type TxnShare struct {
 	// the same encoding.
 	txns [txnShareSize]*tree.Txn
 	fps  [txnShareSize]uint64
-	encs [txnShareSize]string
+	// Invariant: a remembered encoding is never written to (keep).
+	encs [txnShareSize][]byte
 	// Invariant: 0 <= next < txnShareSize.
 	next int
 	// last is the txn remembered or shared most recently, with its encoding: a leader logs a
@@ -63,12 +64,62 @@ type TxnShare struct {
 	// dec decodes the txns not shared and the requests of FORWARD packets, remembering their
 	// paths: the ensemble's txns and requests name the same nodes again and again.
 	dec tree.Decoder
+	// chunk is the unused room of the array that keep copies encodings into.
+	chunk []byte
+	// forwards holds the zeroed Forwards that newForward hands out next, the rest of a slab.
+	forwards []Forward
+}
+
+// forwardSlab is how many Forwards newForward allocates at once (2.6 KiB): the leader
+// decodes one for every write a follower forwards, and uses it only while it prepares the
+// txn, so the Forwards of a slab are dropped within a few requests of each other.
+const forwardSlab = 8
+
+// newForward returns a zeroed Forward for a decoded FORWARD packet, which the caller owns as
+// if it were allocated alone: from a slab, or freshly allocated by a nil share.
+func (s *TxnShare) newForward() *Forward {
+	if s == nil {
+		return new(Forward)
+	}
+	if len(s.forwards) == 0 {
+		s.forwards = make([]Forward, forwardSlab)
+	}
+	f := &s.forwards[0]
+	s.forwards = s.forwards[1:]
+	return f
+}
+
+// The chunks of remembered encodings: shareChunk bytes each, for encodings of up to
+// shareChunkMax bytes (a usual txn's is a few dozen); a longer one gets an array of its own.
+// The ring's 64 entries then span two or three chunks, which is all the share keeps alive.
+const (
+	shareChunk    = 4096
+	shareChunkMax = 1024
+)
+
+// keep returns a copy of enc for the share to remember: a slice of a chunk it fills with
+// encodings one after another, so that remembering one, which the leader does for every txn
+// it logs, is a copy and rarely an allocation. Each copy has its capacity cut and nobody
+// writes to it (the share only appends it to frames and compares it), so it stays the
+// encoding it was.
+func (s *TxnShare) keep(enc []byte) []byte {
+	n := len(enc)
+	if n > shareChunkMax {
+		return append(make([]byte, 0, n), enc...)
+	}
+	if cap(s.chunk)-len(s.chunk) < n {
+		s.chunk = make([]byte, 0, shareChunk)
+	}
+	start := len(s.chunk)
+	s.chunk = append(s.chunk, enc...)
+	return s.chunk[start:len(s.chunk):len(s.chunk)]
 }
 
 // DecodePacketInto is the package's DecodePacketInto, except that the packet's txn may be one
 // remembered from the same bytes, shared with the server that sent it and the others that
 // received it (see TxnShare): the caller must treat it as immutable, as every holder of a
-// logged or sent txn must. A path it decodes may be a string decoded before (tree.Decoder).
+// logged or sent txn must. A path it decodes may be a string decoded before (tree.Decoder),
+// and a Forward comes from a slab of them (newForward), still the caller's own.
 func (s *TxnShare) DecodePacketInto(p *Packet, b []byte) error {
 	return decodePacketInto(p, b, s)
 }
@@ -102,7 +153,7 @@ func (s *TxnShare) AppendTxn(b []byte, x *tree.Txn) []byte {
 	// Another txn with the same encoding (a log recovered from disk, sent again) keeps its
 	// entry: one txn per encoding.
 	if fp := fingerprint(enc); indexEnc(s, enc, fp) < 0 {
-		s.add(string(enc), fp, x)
+		s.add(s.keep(enc), fp, x)
 	}
 	return b
 }
@@ -134,13 +185,13 @@ func (s *TxnShare) decodeTxn(b []byte) (*tree.Txn, []byte, error) {
 		// Only a txn that ends its frame is shared: then the key is exactly its encoding.
 		return x, rest, err
 	}
-	s.add(string(b), fp, x) // a txn just decoded, for an encoding not remembered
+	s.add(s.keep(b), fp, x) // a txn just decoded, for an encoding not remembered
 	return x, rest, nil
 }
 
 // add remembers x with its encoding enc, whose fingerprint is fp, forgetting the oldest txn
 // when the share is full. Neither x nor enc may be remembered already.
-func (s *TxnShare) add(enc string, fp uint64, x *tree.Txn) {
+func (s *TxnShare) add(enc []byte, fp uint64, x *tree.Txn) {
 	if s.last.txn == s.txns[s.next] {
 		s.last = sharedTxn{} // the oldest, forgotten now
 	}
@@ -178,12 +229,12 @@ func indexEnc[T string | []byte](s *TxnShare, enc T, fp uint64) int {
 	next := s.next
 	newer, older := s.fps[:next], s.fps[next:]
 	for i := len(newer) - 1; i >= 0; i-- {
-		if newer[i] == fp && s.encs[i] == string(enc) {
+		if newer[i] == fp && string(s.encs[i]) == string(enc) {
 			return i
 		}
 	}
 	for i := len(older) - 1; i >= 0; i-- {
-		if older[i] == fp && s.encs[next+i] == string(enc) {
+		if older[i] == fp && string(s.encs[next+i]) == string(enc) {
 			return next + i
 		}
 	}
@@ -218,6 +269,6 @@ const hashPrime = 0x9e3779b97f4a7c15
 
 // sharedTxn is a remembered txn and its encoding.
 type sharedTxn struct {
-	enc string
+	enc []byte
 	txn *tree.Txn
 }

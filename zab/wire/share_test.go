@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -151,7 +152,7 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 	}
 	txns, encs := map[*tree.Txn]bool{}, map[string]bool{}
 	for i, x := range s.txns {
-		enc := s.encs[i]
+		enc := string(s.encs[i])
 		if txns[x] || encs[enc] || string(tree.AppendTxn(nil, x)) != enc || s.fps[i] != fingerprint(enc) {
 			t.Fatalf("txn %s is remembered twice or with the wrong encoding", x.Zxid)
 		}
@@ -165,7 +166,7 @@ func TestTxnShareEncodesATxnOnce(t *testing.T) {
 	if s.next == 0 || s.indexTxn(other) >= 0 || indexEnc(&s, wantOther, fingerprint(wantOther)) >= 0 {
 		t.Fatalf("next %d, or a txn pushed out of the share is still found", s.next)
 	}
-	if s.last.txn != nil && (!txns[s.last.txn] || s.encs[s.indexTxn(s.last.txn)] != s.last.enc) {
+	if s.last.txn != nil && (!txns[s.last.txn] || string(s.encs[s.indexTxn(s.last.txn)]) != string(s.last.enc)) {
 		t.Fatal("the last txn is not one remembered with its encoding")
 	}
 }
@@ -178,7 +179,7 @@ func (s *TxnShare) used() int {
 		switch {
 		case x != nil:
 			n++
-		case s.encs[i] != "" || s.fps[i] != 0:
+		case s.encs[i] != nil || s.fps[i] != 0:
 			panic("an entry without a txn has an encoding")
 		}
 	}
@@ -236,5 +237,54 @@ func TestTxnShareTellsApartEncodingsWithOneFingerprint(t *testing.T) {
 	}
 	if decodeShared(t, &s, encA).Txn != gotA || decodeShared(t, &s, encB).Txn != gotB {
 		t.Fatal("a txn was not shared")
+	}
+}
+
+// keep copies an encoding into a chunk (or, when long, an array of its own): the copy equals
+// the input, does not alias it, and has its capacity cut, so the copies kept one after another
+// in a chunk stay as they were.
+func TestTxnShareKeep(t *testing.T) {
+	var s TxnShare
+	var kept, want [][]byte
+	for i, n := range []int{40, 1, shareChunkMax, shareChunkMax + 1, 3000, 0, 70, shareChunk / 2, 90} {
+		enc := bytes.Repeat([]byte{byte(i + 1)}, n)
+		k := s.keep(enc)
+		if !bytes.Equal(k, enc) || cap(k) != n {
+			t.Fatalf("keep of %d bytes: %d bytes, cap %d", n, len(k), cap(k))
+		}
+		for j := range enc {
+			enc[j] = 0xa5
+		}
+		kept, want = append(kept, k), append(want, bytes.Repeat([]byte{byte(i + 1)}, n))
+	}
+	for i := range kept {
+		if !bytes.Equal(kept[i], want[i]) {
+			t.Fatalf("kept copy %d changed", i)
+		}
+	}
+}
+
+// The Forwards a share decodes (from slabs) equal the plain decoder's (each allocated alone),
+// and each is a value of its own: decoding more leaves the earlier ones as they were.
+func TestTxnShareForwards(t *testing.T) {
+	var s TxnShare
+	var got, want []*Packet
+	for i := range 3*forwardSlab + 1 {
+		enc := AppendPacket(nil, &Packet{Type: PacketRequest, Forward: &Forward{
+			Session: tree.SessionID(i + 1), Cxid: int32(i), Owner: 2,
+			Req: tree.Request{Type: tree.OpSetData, Path: "/a", Data: []byte{byte(i)}, Version: -1},
+		}})
+		w, err := DecodePacket(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := decodeShared(t, &s, enc)
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("forward %d: shared decoding %v, plain %v", i, g.Forward, w.Forward)
+		}
+		got, want = append(got, g), append(want, w)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("a later decoding changed an earlier Forward")
 	}
 }

@@ -1,0 +1,47 @@
+package tree
+
+// slab carves values of T from arrays of them: one allocation per array
+// instead of one per value, for the small objects that every write allocates
+// on every replica (nodes, the leader's change records and txns). The price
+// is memory: an array stays allocated while any value carved from it is
+// reachable, so a value dropped early lingers until its neighbours go too.
+// That suits values that live about as long as their neighbours: nodes
+// (cleared when deleted, so that they hold nothing else), records dropped
+// in zxid order, txns kept in a log.
+//
+// The zero value is ready to use. Values are handed out once and zeroed, so
+// a holder owns its value exactly as if it had allocated it.
+type slab[T any] struct {
+	// spare holds the zeroed values of the current array not handed out yet.
+	spare []T
+}
+
+// take returns n zeroed values with capacity n (an append cannot reach a
+// neighbour's), carved from the current array, or from a new one of size
+// values when fewer than n are left; n larger than size gets an array of
+// its own. The slice is never nil, as make's is not: a decoder tells an
+// empty list from none.
+func (s *slab[T]) take(n, size int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	if len(s.spare) < n {
+		if n > size {
+			return make([]T, n)
+		}
+		s.spare = make([]T, size)
+	}
+	v := s.spare[:n:n]
+	s.spare = s.spare[n:]
+	return v
+}
+
+// one returns a zeroed value, as take(1, size) does.
+func (s *slab[T]) one(size int) *T {
+	if len(s.spare) == 0 {
+		s.spare = make([]T, size)
+	}
+	v := &s.spare[0]
+	s.spare = s.spare[1:]
+	return v
+}
