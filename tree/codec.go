@@ -3,9 +3,10 @@ package tree
 import (
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"slices"
 	"strings"
+
+	"zoosim/internal/varint"
 )
 
 // This file holds the binary codecs for the values that cross the simulated
@@ -866,9 +867,10 @@ func (d *codecDecoder) fail(field, format string, args ...any) {
 }
 
 // uvarint reads a uvarint in its shortest form. Most fields are one byte;
-// most others (zxids, times, session ids) fit in eight, which it decodes with
-// a word's arithmetic rather than a loop. Anything else, and every error, is
-// uvarintSlow's; TestCodecUvarintFastPaths checks that the two agree.
+// most others (zxids, times, session ids) fit in eight, which varint.Word
+// decodes with a word's arithmetic rather than a loop. Anything else, and
+// every error, is uvarintSlow's; TestCodecUvarintFastPaths checks that the
+// two agree.
 //
 // It does not inline (a call to uvarintSlow alone takes most of the budget),
 // so the fast paths save the loop, not the call.
@@ -879,59 +881,24 @@ func (d *codecDecoder) uvarint(field string) uint64 {
 		return uint64(b[0])
 	}
 	if len(b) >= 8 {
-		// Decode a uvarint of up to eight bytes from a word of them. stops
-		// has the top bit of each byte that could end it; the first, at bit
-		// 8n-1, ends a uvarint of n bytes, n > 1 as the first byte's top bit
-		// is set, so its last byte must not be zero (else it is overlong).
-		w := binary.LittleEndian.Uint64(b)
-		stops := ^w & 0x8080808080808080
-		if last := bits.TrailingZeros64(stops); stops != 0 && byte(w>>(last-7)) != 0 {
-			// Keep the n bytes' low seven bits, then close the gaps between
-			// them: in pairs of bytes, in pairs of pairs, in the halves.
-			w &= (stops ^ (stops - 1)) & 0x7f7f7f7f7f7f7f7f
-			w = w&0x007f007f007f007f | (w&0x7f007f007f007f00)>>1
-			w = w&0x00003fff00003fff | (w&0x3fff00003fff0000)>>2
-			w = w&0x000000000fffffff | (w&0x0fffffff00000000)>>4
-			d.b = b[last/8+1:]
-			return w
+		if v, n := varint.Word(binary.LittleEndian.Uint64(b)); n > 0 {
+			d.b = b[n:]
+			return v
 		}
 	}
 	return d.uvarintSlow(field)
 }
 
-// uvarintSlow is binary.Uvarint with the canonical check, in one call: a
-// message is mostly varints. It is the single source of truth for what a
+// uvarintSlow is varint.Decode, the single source of truth for what a
 // varint is and for its errors; uvarint's fast paths only shortcut it.
 func (d *codecDecoder) uvarintSlow(field string) uint64 {
-	var x uint64
-	for i, c := range d.b {
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				break
-			}
-			if c == 0 && i > 0 {
-				// A last byte of zero adds nothing: the same value has a
-				// shorter encoding, and only the shortest is canonical.
-				d.fail(field, "overlong varint")
-				return 0
-			}
-			d.b = d.b[i+1:]
-			return x | uint64(c)<<(7*i)
-		}
-		if i == binary.MaxVarintLen64-1 {
-			break
-		}
-		x |= uint64(c&0x7f) << (7 * i)
+	v, n, problem := varint.Decode(d.b)
+	if problem != "" {
+		d.fail(field, "%s", problem)
+		return 0
 	}
-	switch {
-	case len(d.b) == 0:
-		d.fail(field, "truncated")
-	case len(d.b) < binary.MaxVarintLen64:
-		d.fail(field, "truncated varint")
-	default:
-		d.fail(field, "varint overflows 64 bits")
-	}
-	return 0
+	d.b = d.b[n:]
+	return v
 }
 
 func (d *codecDecoder) varint(field string) int64 {

@@ -5,14 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"zoosim/internal/varint"
 )
 
 // codecTB is what the checks need of a *testing.T, a *testing.F's T or a
@@ -871,55 +871,12 @@ func TestDecoderPathCollisions(t *testing.T) {
 	}
 }
 
-// uvarintCases are inputs for the uvarint fast paths: every length of
-// canonical uvarint with bytes after it or not, overlong and overflowing
-// ones, truncated ones, and random bytes rich in continuation bytes and zeros.
-func uvarintCases() [][]byte {
-	var values []uint64
-	for v := range uint64(300) {
-		values = append(values, v)
-	}
-	for s := range 64 {
-		values = append(values, 1<<s-1, 1<<s, 1<<s+1)
-	}
-	values = append(values, math.MaxUint64, 0x300000a41, 1_700_000_456_789)
-	var cases [][]byte
-	tails := [][]byte{nil, {0}, {0x7f, 1}, {0x80, 0x80, 0x80}, bytes.Repeat([]byte{0xff}, 9)}
-	for _, v := range values {
-		enc := binary.AppendUvarint(nil, v)
-		for _, tail := range tails {
-			cases = append(cases, append(slices.Clip(enc), tail...))
-			if len(enc) < binary.MaxVarintLen64 {
-				// The same value with a needless zero group: overlong.
-				long := append(slices.Clone(enc), 0)
-				long[len(enc)-1] |= 0x80
-				cases = append(cases, append(long, tail...))
-			}
-		}
-		cases = append(cases, enc[:len(enc)-1]) // truncated, or empty
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := []byte{0, 1, 2, 0x7f, 0x80, 0x81, 0xfe, 0xff}
-	for range 20000 {
-		b := make([]byte, r.IntN(14))
-		for i := range b {
-			if r.IntN(4) == 0 {
-				b[i] = byte(r.Uint32())
-			} else {
-				b[i] = alphabet[r.IntN(len(alphabet))]
-			}
-		}
-		cases = append(cases, b)
-	}
-	return cases
-}
-
 // TestCodecUvarintFastPaths: uvarint, with its one-byte and one-word fast
 // paths, reads what uvarintSlow reads, leaves the same input and fails the
 // same way, on inputs that take every path.
 func TestCodecUvarintFastPaths(t *testing.T) {
 	var oneByte, word, slow int
-	for _, in := range uvarintCases() {
+	for _, in := range varint.Samples(1) {
 		fast := codecDecoder{b: in, kind: "txn", op: -1}
 		ref := codecDecoder{b: in, kind: "txn", op: -1}
 		got, want := fast.uvarint("f"), ref.uvarintSlow("f")

@@ -3,8 +3,8 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 
+	"zoosim/internal/varint"
 	"zoosim/tree"
 )
 
@@ -556,8 +556,8 @@ func (d *decoder) byte(field string) byte {
 }
 
 // uvarint reads a uvarint in its shortest form, as the tree codec's does:
-// one byte, or up to eight with a word's arithmetic, else uvarintSlow, which
-// alone reports errors. TestUvarintFastPaths checks that the two agree.
+// one byte, or up to eight with varint.Word, else uvarintSlow, which alone
+// reports errors. TestUvarintFastPaths checks that the two agree.
 //
 // Unlike the tree codec's, it takes its word from the input's capacity, not
 // its length: a packet often ends with a zxid, in fewer than eight bytes,
@@ -571,56 +571,24 @@ func (d *decoder) uvarint(field string) uint64 {
 		return uint64(b[0])
 	}
 	if cap(b) >= 8 {
-		// Decode a uvarint of up to eight bytes from a word of them. stops
-		// has the top bit of each byte that could end it; the first, at bit
-		// 8n-1, ends a uvarint of n bytes, n > 1 as the first byte's top bit
-		// is set, so its last byte must not be zero (else it is overlong).
-		w := binary.LittleEndian.Uint64(b[:8])
-		stops := ^w & 0x8080808080808080
-		if last := bits.TrailingZeros64(stops); stops != 0 && last/8 < len(b) && byte(w>>(last-7)) != 0 {
-			// Keep the n bytes' low seven bits, then close the gaps between
-			// them: in pairs of bytes, in pairs of pairs, in the halves.
-			w &= (stops ^ (stops - 1)) & 0x7f7f7f7f7f7f7f7f
-			w = w&0x007f007f007f007f | (w&0x7f007f007f007f00)>>1
-			w = w&0x00003fff00003fff | (w&0x3fff00003fff0000)>>2
-			w = w&0x000000000fffffff | (w&0x0fffffff00000000)>>4
-			d.b = b[last/8+1:]
-			return w
+		if v, n := varint.Word(binary.LittleEndian.Uint64(b[:8])); n > 0 && n <= len(b) {
+			d.b = b[n:]
+			return v
 		}
 	}
 	return d.uvarintSlow(field)
 }
 
-// uvarintSlow is the whole uvarint, the single source of truth for what a
+// uvarintSlow is varint.Decode, the single source of truth for what a
 // varint is and for its errors.
 func (d *decoder) uvarintSlow(field string) uint64 {
-	var x uint64
-	for i, c := range d.b {
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				break
-			}
-			if c == 0 && i > 0 {
-				d.fail(field, "overlong varint")
-				return 0
-			}
-			d.b = d.b[i+1:]
-			return x | uint64(c)<<(7*i)
-		}
-		if i == binary.MaxVarintLen64-1 {
-			break
-		}
-		x |= uint64(c&0x7f) << (7 * i)
+	v, n, problem := varint.Decode(d.b)
+	if problem != "" {
+		d.fail(field, "%s", problem)
+		return 0
 	}
-	switch {
-	case len(d.b) == 0:
-		d.fail(field, "truncated")
-	case len(d.b) < binary.MaxVarintLen64:
-		d.fail(field, "truncated varint")
-	default:
-		d.fail(field, "varint overflows 64 bits")
-	}
-	return 0
+	d.b = d.b[n:]
+	return v
 }
 
 func (d *decoder) varint(field string) int64 {
