@@ -328,8 +328,11 @@ type Decoder struct {
 	paths [1 << decoderPathBits]string
 	// txns hands out the txns it decodes (and their ops), carved from slabs:
 	// a stream's txns go to a log, where they live about as long as each
-	// other.
-	txns slab[Txn]
+	// other. requests and results hand out the op lists of multis, which
+	// live as long as the request or reply they belong to.
+	txns     slab[Txn]
+	requests slab[Request]
+	results  slab[Result]
 	// bytes is the unused rest of the chunk that copyBytes carves small
 	// byte slices from.
 	bytes []byte
@@ -375,7 +378,25 @@ func (dec *Decoder) newTxns(n int) []Txn {
 	if dec == nil {
 		return make([]Txn, n)
 	}
-	return dec.txns.take(n, txnSlab)
+	return dec.txns.take(n)
+}
+
+// newRequests returns n zeroed requests for the ops of a multi, as newTxns
+// does txns.
+func (dec *Decoder) newRequests(n int) []Request {
+	if dec == nil {
+		return make([]Request, n)
+	}
+	return dec.requests.take(n)
+}
+
+// newResults returns n zeroed results for the ops of a multi, as newTxns
+// does txns.
+func (dec *Decoder) newResults(n int) []Result {
+	if dec == nil {
+		return make([]Result, n)
+	}
+	return dec.results.take(n)
 }
 
 // decoderPathBits sizes a Decoder's path cache: 256 slots (4 KB), a few
@@ -1262,7 +1283,7 @@ func (d *codecDecoder) request(r *Request, sub bool) {
 			d.fail("ops", "multi nested in a multi")
 			return
 		}
-		r.Ops = make([]Request, d.count("ops", codecMinOp))
+		r.Ops = d.dec.newRequests(d.count("ops", codecMinOp))
 		for i := range r.Ops {
 			if d.err != nil {
 				break
@@ -1331,7 +1352,7 @@ func (d *codecDecoder) result(r *Result, sub bool) {
 			d.fail("multi", "multi nested in a multi")
 			return
 		}
-		r.Multi = make([]Result, d.count("multi", codecMinOp))
+		r.Multi = d.dec.newResults(d.count("multi", codecMinOp))
 		for i := range r.Multi {
 			if d.err != nil {
 				break

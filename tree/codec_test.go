@@ -1032,3 +1032,37 @@ func TestDecoderStrings(t *testing.T) {
 		t.Fatal("a later decoding changed an earlier one's strings")
 	}
 }
+
+// The op lists of multis a Decoder decodes (carved from slabs) equal a nil
+// Decoder's (each allocated alone), and decoding more leaves the earlier
+// ones as they were.
+func TestDecoderMultiSlabs(t *testing.T) {
+	var dec Decoder
+	var nilDec *Decoder
+	var reqs, wantReqs []Request
+	var ress, wantRess []Result
+	for i := range 3 * slabCount[Request]() {
+		n := i % 5 // 0 ops too: an empty list, not none
+		req := Request{Type: OpMulti, Ops: make([]Request, n)}
+		res := Result{Type: OpMulti, Multi: make([]Result, n)}
+		for k := range n {
+			req.Ops[k] = Request{Type: OpSetData, Path: fmt.Sprintf("/n%d", k), Data: []byte{byte(i)}, Version: -1}
+			res.Multi[k] = Result{Type: OpSetData, Path: fmt.Sprintf("/n%d", k), HasStat: true, Stat: Stat{Version: int32(i + 1)}}
+		}
+		var gq, wq Request
+		var gs, ws Result
+		_, err1 := dec.DecodeRequestInto(&gq, AppendRequest(nil, &req))
+		_, err2 := nilDec.DecodeRequestInto(&wq, AppendRequest(nil, &req))
+		_, err3 := dec.DecodeResultInto(&gs, AppendResult(nil, &res))
+		_, err4 := nilDec.DecodeResultInto(&ws, AppendResult(nil, &res))
+		if err := errors.Join(err1, err2, err3, err4); err != nil || !reflect.DeepEqual(gq, wq) ||
+			!reflect.DeepEqual(gq, req) || !reflect.DeepEqual(gs, ws) || !reflect.DeepEqual(gs, res) {
+			t.Fatalf("multi %d: %v\n got %v %v\nwant %v %v", i, err, gq.Ops, gs.Multi, req.Ops, res.Multi)
+		}
+		reqs, wantReqs = append(reqs, gq), append(wantReqs, req)
+		ress, wantRess = append(ress, gs), append(wantRess, res)
+	}
+	if !reflect.DeepEqual(reqs, wantReqs) || !reflect.DeepEqual(ress, wantRess) {
+		t.Fatal("a later decoding changed an earlier multi's ops")
+	}
+}

@@ -45,20 +45,22 @@ type Tree struct {
 
 	// spareNodes hands out the tree's znodes (newNode).
 	spareNodes slab[znode]
+	// spareResults hands out the result lists of multis (applyMulti): every
+	// replica applies every multi, and its results are read once, by the
+	// server that replies, so the lists of a slab are dropped within a few
+	// txns of each other.
+	spareResults slab[Result]
 }
 
-// nodeSlab is how many znodes newNode allocates at once: a node is a small
-// object that every create allocates (and a replica applies every create),
-// so one allocation per slab instead of one per node saves most of the
-// allocator's work. A slab stays allocated while any of its nodes lives, so
-// a deleted node's 96 bytes may linger; deleteNode clears the node so that
-// it keeps nothing else alive.
-const nodeSlab = 32
-
-// newNode returns a zeroed node of the tree's own, carved from a slab.
-// Nothing but the tree holds a *znode (readers get copies or the data
-// slice), so nodes need no other owner to share a slab.
-func (t *Tree) newNode() *znode { return t.spareNodes.one(nodeSlab) }
+// newNode returns a zeroed node of the tree's own, carved from a slab: a
+// node is a small object that every create allocates (and a replica applies
+// every create), so one allocation per slab instead of one per node saves
+// most of the allocator's work. Nothing but the tree holds a *znode
+// (readers get copies or the data slice), so nodes need no other owner to
+// share a slab. A slab stays allocated while any of its nodes lives, so a
+// deleted node's 96 bytes may linger; deleteNode clears the node so that it
+// keeps nothing else alive.
+func (t *Tree) newNode() *znode { return t.spareNodes.one() }
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
