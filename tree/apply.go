@@ -191,6 +191,7 @@ func (t *Tree) deleteNode(path string, zxid Zxid) Code {
 	if parent.children != nil {
 		parent.children.remove(BaseName(path))
 		if parent.children.len() == 0 {
+			*parent.children = nameSet{} // its slab may outlive it (newSet)
 			parent.children = nil
 		}
 	}

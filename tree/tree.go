@@ -43,8 +43,10 @@ type Tree struct {
 	// changes is reused by Apply; see Applied.Changes.
 	changes []Change
 
-	// spareNodes hands out the tree's znodes (newNode).
+	// spareNodes and spareSets hand out the tree's znodes and name sets
+	// (newNode, newSet).
 	spareNodes slab[znode]
+	spareSets  slab[nameSet]
 	// spareResults hands out the result lists of multis (applyMulti): every
 	// replica applies every multi, and its results are read once, by the
 	// server that replies, so the lists of a slab are dropped within a few
@@ -61,6 +63,16 @@ type Tree struct {
 // deleted node's 96 bytes may linger; deleteNode clears the node so that it
 // keeps nothing else alive.
 func (t *Tree) newNode() *znode { return t.spareNodes.one() }
+
+// newSet returns an empty name set for a node's children or a session's
+// ephemerals, carved from a slab as newNode carves nodes, with room for a
+// few names in the same allocation. A set dropped when it empties is
+// cleared, so that its slab keeps nothing else alive.
+func (t *Tree) newSet() *nameSet {
+	c := t.spareSets.one()
+	c.initSmall()
+	return c
+}
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
@@ -209,15 +221,11 @@ func sortedKeys(set map[string]struct{}) []string {
 	return keys
 }
 
-// smallSet is the room a new child set or ephemeral set starts with: a set rarely stays at one
-// name, and each doubling of its list below that would be an allocation.
-const smallSet = 4
-
 // addChild records path as a child of parent, naming it by a substring of
 // path so that the name shares the path's bytes.
 func (t *Tree) addChild(parent *znode, path string) {
 	if parent.children == nil {
-		parent.children = newNameSet(smallSet)
+		parent.children = t.newSet()
 	}
 	parent.children.add(BaseName(path))
 }
@@ -237,7 +245,7 @@ func (t *Tree) index(path string, owner int64, add bool) {
 		set := t.ephemerals[s]
 		if add {
 			if set == nil {
-				set = newNameSet(smallSet)
+				set = t.newSet()
 				t.ephemerals[s] = set
 			}
 			set.add(path)
@@ -245,6 +253,7 @@ func (t *Tree) index(path string, owner int64, add bool) {
 			set.remove(path)
 			if set.len() == 0 {
 				delete(t.ephemerals, s)
+				*set = nameSet{} // its slab may outlive it (newSet)
 			}
 		}
 	}
