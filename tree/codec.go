@@ -333,43 +333,21 @@ type Decoder struct {
 	txns     slab[Txn]
 	requests slab[Request]
 	results  slab[Result]
-	// bytes is the unused rest of the chunk that copyBytes carves small
-	// byte slices from.
-	bytes []byte
+	// bytes holds the small byte slices it decodes (copyBytes).
+	bytes byteChunks
 	// strs builds the current chunk of decoded strings, or is nil: new paths
 	// and the names of short lists are substrings of what it holds
 	// (stringRoom).
 	strs *strings.Builder
 }
 
-// The chunks of a Decoder's byte slices: decoderChunk bytes each, for data
-// of up to decoderChunkMax bytes (the usual value is a few dozen); longer
-// data gets an allocation of its own, so that a chunk holds many values and
-// a long one wastes no room.
-const (
-	decoderChunk    = 1024
-	decoderChunkMax = 128
-)
-
-// copyBytes returns a copy of p, never nil. A Decoder carves small copies
-// from a chunk it allocated for many: each has its capacity cut, so a holder
-// may write to or append to its own and never reach a neighbour's, and it
-// owns its copy as if it were allocated alone. The price is memory: a chunk
-// stays allocated while any copy in it is reachable, up to a kilobyte for
-// one small value a tree node keeps. A chunk holds no pointers, so the
-// collector never scans it.
+// copyBytes returns a copy of p, never nil: from the Decoder's chunks
+// (byteChunks), or allocated alone by a nil Decoder.
 func (dec *Decoder) copyBytes(p []byte) []byte {
-	n := len(p)
-	if dec == nil || n == 0 || n > decoderChunkMax {
-		return append(make([]byte, 0, n), p...)
+	if dec == nil {
+		return append(make([]byte, 0, len(p)), p...)
 	}
-	if len(dec.bytes) < n {
-		dec.bytes = make([]byte, decoderChunk)
-	}
-	b := dec.bytes[:n:n]
-	copy(b, p)
-	dec.bytes = dec.bytes[n:]
-	return b
+	return dec.bytes.copy(p)
 }
 
 // newTxns returns n zeroed txns for a decoded txn or its ops: from the
@@ -443,13 +421,13 @@ func (dec *Decoder) path(p []byte) string {
 // of it stays valid and immutable; a chunk stays allocated while any of its
 // strings is reachable.
 func (dec *Decoder) stringRoom(n int, own *strings.Builder) *strings.Builder {
-	if dec == nil || n > decoderChunkMax {
+	if dec == nil || n > chunkMax {
 		own.Grow(n)
 		return own
 	}
 	if dec.strs == nil || dec.strs.Cap()-dec.strs.Len() < n {
 		dec.strs = new(strings.Builder)
-		dec.strs.Grow(decoderChunk)
+		dec.strs.Grow(chunkBytes)
 	}
 	return dec.strs
 }

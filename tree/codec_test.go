@@ -976,7 +976,7 @@ func TestDecoderCopyBytes(t *testing.T) {
 	var dec Decoder
 	var nilDec *Decoder
 	var copies, wants [][]byte
-	for i, n := range []int{0, 1, 30, decoderChunkMax, decoderChunkMax + 1, 500, 7, decoderChunk / 2, 100, 0, 3} {
+	for i, n := range []int{0, 1, 30, chunkMax, chunkMax + 1, 500, 7, chunkBytes / 2, 100, 0, 3} {
 		in := bytes.Repeat([]byte{byte(i + 1)}, n)
 		got, want := dec.copyBytes(in), nilDec.copyBytes(in)
 		if got == nil || want == nil || !bytes.Equal(got, want) || !bytes.Equal(got, in) || cap(got) != n {
@@ -1012,10 +1012,10 @@ func TestDecoderStrings(t *testing.T) {
 	for i, r := range []Result{
 		{Type: OpGetChildren, Path: "/a", Children: []string{}},
 		{Type: OpGetChildren, Path: "/a/b", Children: names(1, 3)},
-		{Type: OpGetChildren, Path: "/" + strings.Repeat("p", decoderChunkMax+1), Children: names(5, 10)},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("p", chunkMax+1), Children: names(5, 10)},
 		{Type: OpGetChildren, Path: "/c", Children: names(200, 12)},
 		{Type: OpGetChildren, Path: "/d", Children: []string{"", "x", ""}},
-		{Type: OpGetChildren, Path: "/" + strings.Repeat("q", decoderChunk/2), Children: names(3, decoderChunkMax)},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("q", chunkBytes/2), Children: names(3, chunkMax)},
 	} {
 		enc := AppendResult(nil, &r)
 		var g, w Result

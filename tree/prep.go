@@ -1,9 +1,5 @@
 package tree
 
-import (
-	"slices"
-)
-
 // Preparer turns client requests into txns on the leader, as ZooKeeper's
 // PrepRequestProcessor does (zookeeper.md A5, A13.1).
 //
@@ -46,6 +42,8 @@ type Preparer struct {
 	// (newRecord, duplicate, newTxn), a few per request.
 	records slab[record]
 	txns    slab[Txn]
+	// data holds the copies of request data that the preparer's txns carry.
+	data byteChunks
 
 	// CheckSession, when set, replaces the check that a request's session is
 	// live (SessionTracker.checkSession), so that a server can add its own
@@ -484,7 +482,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	case mode.IsEphemeral():
 		owner = int64(hdr.Session)
 	}
-	data := slices.Clone(req.Data)
+	data := p.data.clone(req.Data)
 	x.Path = path
 	x.Data = data
 	x.ACL = acl
@@ -607,7 +605,7 @@ func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code
 	if code != OK {
 		return code
 	}
-	data := slices.Clone(req.Data)
+	data := p.data.clone(req.Data)
 	x.Path = req.Path
 	x.Data = data
 	x.Version = version

@@ -59,3 +59,50 @@ func (s *slab[T]) one() *T {
 	s.spare = s.spare[1:]
 	return v
 }
+
+// byteChunks copies small byte slices into arrays it allocates for many of
+// them (chunks), as slab carves values: one allocation per chunk instead of
+// one per copy, for the data of decoded values and prepared txns. Each copy
+// has its capacity cut, so a holder may write to or append to its own and
+// never reach a neighbour's, and it owns its copy as if it were allocated
+// alone. The price is memory: a chunk stays allocated while any copy in it
+// is reachable, up to a kilobyte for one small value a tree node keeps. A
+// chunk holds no pointers, so the collector never scans it.
+//
+// The zero value is ready to use.
+type byteChunks struct {
+	// spare is the unused rest of the current chunk.
+	spare []byte
+}
+
+// The chunks: chunkBytes each, for copies of up to chunkMax bytes (the
+// usual value is a few dozen); a longer one gets an allocation of its own,
+// so that a chunk holds many copies and a long one wastes no room.
+const (
+	chunkBytes = 1024
+	chunkMax   = 128
+)
+
+// copy returns a copy of p, never nil.
+func (c *byteChunks) copy(p []byte) []byte {
+	n := len(p)
+	if n == 0 || n > chunkMax {
+		return append(make([]byte, 0, n), p...)
+	}
+	if len(c.spare) < n {
+		c.spare = make([]byte, chunkBytes)
+	}
+	b := c.spare[:n:n]
+	copy(b, p)
+	c.spare = c.spare[n:]
+	return b
+}
+
+// clone is copy, except that nil stays nil, as slices.Clone has it: a txn
+// tells data that is nil from empty data.
+func (c *byteChunks) clone(p []byte) []byte {
+	if p == nil {
+		return nil
+	}
+	return c.copy(p)
+}
