@@ -414,6 +414,12 @@ func (dec *Decoder) path(p []byte) string {
 	return s
 }
 
+// Path returns p as a string through the Decoder's cache of paths, as the
+// paths of txns, requests and results are decoded: for a path that another
+// codec frames (a watch event's), which names the same few nodes as they
+// do. A nil Decoder copies.
+func (dec *Decoder) Path(p []byte) string { return dec.path(p) }
+
 // stringRoom returns a builder with room for n more bytes, to make strings
 // as substrings of what it holds: the Decoder's current chunk of strings
 // when n is small, as copyBytes does for byte slices, else own. A
