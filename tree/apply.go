@@ -97,7 +97,7 @@ func (t *Tree) applyOne(x, hdr *Txn, res *Result) {
 // the results say OK for the ops before the failing one, its code for it,
 // and RuntimeInconsistency after it (zookeeper.md A7).
 func (t *Tree) applyMulti(x, hdr *Txn) []Result {
-	results := make([]Result, len(x.Ops))
+	results := t.spareResults.take(len(x.Ops))
 	failed := false
 	for i := range x.Ops {
 		if x.Ops[i].Type == OpError {
@@ -191,6 +191,7 @@ func (t *Tree) deleteNode(path string, zxid Zxid) Code {
 	if parent.children != nil {
 		parent.children.remove(BaseName(path))
 		if parent.children.len() == 0 {
+			*parent.children = nameSet{} // its slab may outlive it (newSet)
 			parent.children = nil
 		}
 	}

@@ -329,45 +329,26 @@ type Decoder struct {
 	paths [1 << decoderPathBits]string
 	// txns hands out the txns it decodes (and their ops), carved from slabs:
 	// a stream's txns go to a log, where they live about as long as each
-	// other.
-	txns slab[Txn]
-	// bytes is the unused rest of the chunk that copyBytes carves small
-	// byte slices from.
-	bytes []byte
+	// other. requests and results hand out the op lists of multis, which
+	// live as long as the request or reply they belong to.
+	txns     slab[Txn]
+	requests slab[Request]
+	results  slab[Result]
+	// bytes holds the small byte slices it decodes (copyBytes).
+	bytes byteChunks
 	// strs builds the current chunk of decoded strings, or is nil: new paths
 	// and the names of short lists are substrings of what it holds
 	// (stringRoom).
 	strs *strings.Builder
 }
 
-// The chunks of a Decoder's byte slices: decoderChunk bytes each, for data
-// of up to decoderChunkMax bytes (the usual value is a few dozen); longer
-// data gets an allocation of its own, so that a chunk holds many values and
-// a long one wastes no room.
-const (
-	decoderChunk    = 1024
-	decoderChunkMax = 128
-)
-
-// copyBytes returns a copy of p, never nil. A Decoder carves small copies
-// from a chunk it allocated for many: each has its capacity cut, so a holder
-// may write to or append to its own and never reach a neighbour's, and it
-// owns its copy as if it were allocated alone. The price is memory: a chunk
-// stays allocated while any copy in it is reachable, up to a kilobyte for
-// one small value a tree node keeps. A chunk holds no pointers, so the
-// collector never scans it.
+// copyBytes returns a copy of p, never nil: from the Decoder's chunks
+// (byteChunks), or allocated alone by a nil Decoder.
 func (dec *Decoder) copyBytes(p []byte) []byte {
-	n := len(p)
-	if dec == nil || n == 0 || n > decoderChunkMax {
-		return append(make([]byte, 0, n), p...)
+	if dec == nil {
+		return append(make([]byte, 0, len(p)), p...)
 	}
-	if len(dec.bytes) < n {
-		dec.bytes = make([]byte, decoderChunk)
-	}
-	b := dec.bytes[:n:n]
-	copy(b, p)
-	dec.bytes = dec.bytes[n:]
-	return b
+	return dec.bytes.copy(p)
 }
 
 // newTxns returns n zeroed txns for a decoded txn or its ops: from the
@@ -376,7 +357,25 @@ func (dec *Decoder) newTxns(n int) []Txn {
 	if dec == nil {
 		return make([]Txn, n)
 	}
-	return dec.txns.take(n, txnSlab)
+	return dec.txns.take(n)
+}
+
+// newRequests returns n zeroed requests for the ops of a multi, as newTxns
+// does txns.
+func (dec *Decoder) newRequests(n int) []Request {
+	if dec == nil {
+		return make([]Request, n)
+	}
+	return dec.requests.take(n)
+}
+
+// newResults returns n zeroed results for the ops of a multi, as newTxns
+// does txns.
+func (dec *Decoder) newResults(n int) []Result {
+	if dec == nil {
+		return make([]Result, n)
+	}
+	return dec.results.take(n)
 }
 
 // decoderPathBits sizes a Decoder's path cache: 256 slots (4 KB), a few
@@ -416,6 +415,12 @@ func (dec *Decoder) path(p []byte) string {
 	return s
 }
 
+// Path returns p as a string through the Decoder's cache of paths, as the
+// paths of txns, requests and results are decoded: for a path that another
+// codec frames (a watch event's), which names the same few nodes as they
+// do. A nil Decoder copies.
+func (dec *Decoder) Path(p []byte) string { return dec.path(p) }
+
 // stringRoom returns a builder with room for n more bytes, to make strings
 // as substrings of what it holds: the Decoder's current chunk of strings
 // when n is small, as copyBytes does for byte slices, else own. A
@@ -423,13 +428,13 @@ func (dec *Decoder) path(p []byte) string {
 // of it stays valid and immutable; a chunk stays allocated while any of its
 // strings is reachable.
 func (dec *Decoder) stringRoom(n int, own *strings.Builder) *strings.Builder {
-	if dec == nil || n > decoderChunkMax {
+	if dec == nil || n > chunkMax {
 		own.Grow(n)
 		return own
 	}
 	if dec.strs == nil || dec.strs.Cap()-dec.strs.Len() < n {
 		dec.strs = new(strings.Builder)
-		dec.strs.Grow(decoderChunk)
+		dec.strs.Grow(chunkBytes)
 	}
 	return dec.strs
 }
@@ -1236,7 +1241,7 @@ func (d *codecDecoder) request(r *Request, sub bool) {
 			d.fail("ops", "multi nested in a multi")
 			return
 		}
-		r.Ops = make([]Request, d.count("ops", codecMinOp))
+		r.Ops = d.dec.newRequests(d.count("ops", codecMinOp))
 		for i := range r.Ops {
 			if d.err != nil {
 				break
@@ -1310,7 +1315,7 @@ func (d *codecDecoder) result(r *Result, sub bool) {
 			d.fail("multi", "multi nested in a multi")
 			return
 		}
-		r.Multi = make([]Result, d.count("multi", codecMinOp))
+		r.Multi = d.dec.newResults(d.count("multi", codecMinOp))
 		for i := range r.Multi {
 			if d.err != nil {
 				break

@@ -939,7 +939,7 @@ func TestDecoderCopyBytes(t *testing.T) {
 	var dec Decoder
 	var nilDec *Decoder
 	var copies, wants [][]byte
-	for i, n := range []int{0, 1, 30, decoderChunkMax, decoderChunkMax + 1, 500, 7, decoderChunk / 2, 100, 0, 3} {
+	for i, n := range []int{0, 1, 30, chunkMax, chunkMax + 1, 500, 7, chunkBytes / 2, 100, 0, 3} {
 		in := bytes.Repeat([]byte{byte(i + 1)}, n)
 		got, want := dec.copyBytes(in), nilDec.copyBytes(in)
 		if got == nil || want == nil || !bytes.Equal(got, want) || !bytes.Equal(got, in) || cap(got) != n {
@@ -975,10 +975,10 @@ func TestDecoderStrings(t *testing.T) {
 	for i, r := range []Result{
 		{Type: OpGetChildren, Path: "/a", Children: []string{}},
 		{Type: OpGetChildren, Path: "/a/b", Children: names(1, 3)},
-		{Type: OpGetChildren, Path: "/" + strings.Repeat("p", decoderChunkMax+1), Children: names(5, 10)},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("p", chunkMax+1), Children: names(5, 10)},
 		{Type: OpGetChildren, Path: "/c", Children: names(200, 12)},
 		{Type: OpGetChildren, Path: "/d", Children: []string{"", "x", ""}},
-		{Type: OpGetChildren, Path: "/" + strings.Repeat("q", decoderChunk/2), Children: names(3, decoderChunkMax)},
+		{Type: OpGetChildren, Path: "/" + strings.Repeat("q", chunkBytes/2), Children: names(3, chunkMax)},
 	} {
 		enc := AppendResult(nil, &r)
 		var g, w Result
@@ -993,5 +993,39 @@ func TestDecoderStrings(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatal("a later decoding changed an earlier one's strings")
+	}
+}
+
+// The op lists of multis a Decoder decodes (carved from slabs) equal a nil
+// Decoder's (each allocated alone), and decoding more leaves the earlier
+// ones as they were.
+func TestDecoderMultiSlabs(t *testing.T) {
+	var dec Decoder
+	var nilDec *Decoder
+	var reqs, wantReqs []Request
+	var ress, wantRess []Result
+	for i := range 3 * slabCount[Request]() {
+		n := i % 5 // 0 ops too: an empty list, not none
+		req := Request{Type: OpMulti, Ops: make([]Request, n)}
+		res := Result{Type: OpMulti, Multi: make([]Result, n)}
+		for k := range n {
+			req.Ops[k] = Request{Type: OpSetData, Path: fmt.Sprintf("/n%d", k), Data: []byte{byte(i)}, Version: -1}
+			res.Multi[k] = Result{Type: OpSetData, Path: fmt.Sprintf("/n%d", k), HasStat: true, Stat: Stat{Version: int32(i + 1)}}
+		}
+		var gq, wq Request
+		var gs, ws Result
+		_, err1 := dec.DecodeRequestInto(&gq, AppendRequest(nil, &req))
+		_, err2 := nilDec.DecodeRequestInto(&wq, AppendRequest(nil, &req))
+		_, err3 := dec.DecodeResultInto(&gs, AppendResult(nil, &res))
+		_, err4 := nilDec.DecodeResultInto(&ws, AppendResult(nil, &res))
+		if err := errors.Join(err1, err2, err3, err4); err != nil || !reflect.DeepEqual(gq, wq) ||
+			!reflect.DeepEqual(gq, req) || !reflect.DeepEqual(gs, ws) || !reflect.DeepEqual(gs, res) {
+			t.Fatalf("multi %d: %v\n got %v %v\nwant %v %v", i, err, gq.Ops, gs.Multi, req.Ops, res.Multi)
+		}
+		reqs, wantReqs = append(reqs, gq), append(wantReqs, req)
+		ress, wantRess = append(ress, gs), append(wantRess, res)
+	}
+	if !reflect.DeepEqual(reqs, wantReqs) || !reflect.DeepEqual(ress, wantRess) {
+		t.Fatal("a later decoding changed an earlier multi's ops")
 	}
 }

@@ -21,15 +21,31 @@ type nameSet struct {
 	// sorted is nil.
 	sorted []string
 	big    map[string]struct{}
+	// small is the first array of sorted in a set made for few names (initSmall), allocated
+	// with the set: most sets stay small. A set is never copied, since sorted may point here.
+	small [smallSet]string
 }
+
+// smallSet is the room a new child set or ephemeral set starts with: a set rarely stays at one
+// name, and each doubling of its list below that would be an allocation.
+const smallSet = 4
 
 // newNameSet returns an empty set with room for n names.
 func newNameSet(n int) *nameSet {
 	if n > maxSorted {
 		return &nameSet{big: make(map[string]struct{}, n)}
 	}
-	return &nameSet{sorted: make([]string, 0, n)}
+	c := new(nameSet)
+	if n <= smallSet {
+		c.initSmall()
+	} else {
+		c.sorted = make([]string, 0, n)
+	}
+	return c
 }
+
+// initSmall makes a zero set ready, with room for smallSet names in its own array.
+func (c *nameSet) initSmall() { c.sorted = c.small[:0] }
 
 // len returns the number of names.
 func (c *nameSet) len() int {

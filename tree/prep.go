@@ -1,9 +1,5 @@
 package tree
 
-import (
-	"slices"
-)
-
 // Preparer turns client requests into txns on the leader, as ZooKeeper's
 // PrepRequestProcessor does (zookeeper.md A5, A13.1).
 //
@@ -46,6 +42,8 @@ type Preparer struct {
 	// (newRecord, duplicate, newTxn), a few per request.
 	records slab[record]
 	txns    slab[Txn]
+	// data holds the copies of request data that the preparer's txns carry.
+	data byteChunks
 
 	// CheckSession, when set, replaces the check that a request's session is
 	// live (SessionTracker.checkSession), so that a server can add its own
@@ -258,19 +256,14 @@ func (p *Preparer) putSession(r *record) {
 	p.log = append(p.log, r)
 }
 
-// The sizes of the preparer's slabs: records are dropped in zxid order as
-// their txns commit, and txns stay in the server's log, so a slab's values
-// live about as long as each other.
-const (
-	recordSlab = 32
-	txnSlab    = 16
-)
+// newRecord returns a zeroed record of the preparer's own, from a slab:
+// records are dropped in zxid order as their txns commit, so a slab's
+// records live about as long as each other.
+func (p *Preparer) newRecord() *record { return p.records.one() }
 
-// newRecord returns a zeroed record of the preparer's own.
-func (p *Preparer) newRecord() *record { return p.records.one(recordSlab) }
-
-// newTxn returns a zeroed txn for the caller of Prepare to own.
-func (p *Preparer) newTxn() *Txn { return p.txns.one(txnSlab) }
+// newTxn returns a zeroed txn for the caller of Prepare to own, from a
+// slab: txns stay in the server's log, about as long as each other.
+func (p *Preparer) newTxn() *Txn { return p.txns.one() }
 
 // duplicate copies a record for a new txn, as ChangeRecord.duplicate does.
 func (p *Preparer) duplicate(r *record, zxid Zxid) *record {
@@ -332,7 +325,7 @@ func errorTxn(hdr Header, code Code) Txn {
 // ops and marks every later op RuntimeInconsistency, without preparing it
 // (PrepRequestProcessor, case multi; zookeeper.md A7).
 func (p *Preparer) prepMulti(x *Txn, req *Request, hdr Header, auth Auth) {
-	x.Ops = p.txns.take(len(req.Ops), txnSlab)
+	x.Ops = p.txns.take(len(req.Ops))
 	for i := range req.Ops {
 		switch req.Ops[i].Type {
 		case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck:
@@ -489,7 +482,7 @@ func (p *Preparer) prepCreate(x *Txn, req *Request, hdr Header, auth Auth) Code 
 	case mode.IsEphemeral():
 		owner = int64(hdr.Session)
 	}
-	data := slices.Clone(req.Data)
+	data := p.data.clone(req.Data)
 	x.Path = path
 	x.Data = data
 	x.ACL = acl
@@ -612,7 +605,7 @@ func (p *Preparer) prepSetData(x *Txn, req *Request, hdr Header, auth Auth) Code
 	if code != OK {
 		return code
 	}
-	data := slices.Clone(req.Data)
+	data := p.data.clone(req.Data)
 	x.Path = req.Path
 	x.Data = data
 	x.Version = version

@@ -43,22 +43,36 @@ type Tree struct {
 	// changes is reused by Apply; see Applied.Changes.
 	changes []Change
 
-	// spareNodes hands out the tree's znodes (newNode).
+	// spareNodes and spareSets hand out the tree's znodes and name sets
+	// (newNode, newSet).
 	spareNodes slab[znode]
+	spareSets  slab[nameSet]
+	// spareResults hands out the result lists of multis (applyMulti): every
+	// replica applies every multi, and its results are read once, by the
+	// server that replies, so the lists of a slab are dropped within a few
+	// txns of each other.
+	spareResults slab[Result]
 }
 
-// nodeSlab is how many znodes newNode allocates at once: a node is a small
-// object that every create allocates (and a replica applies every create),
-// so one allocation per slab instead of one per node saves most of the
-// allocator's work. A slab stays allocated while any of its nodes lives, so
-// a deleted node's 96 bytes may linger; deleteNode clears the node so that
-// it keeps nothing else alive.
-const nodeSlab = 32
+// newNode returns a zeroed node of the tree's own, carved from a slab: a
+// node is a small object that every create allocates (and a replica applies
+// every create), so one allocation per slab instead of one per node saves
+// most of the allocator's work. Nothing but the tree holds a *znode
+// (readers get copies or the data slice), so nodes need no other owner to
+// share a slab. A slab stays allocated while any of its nodes lives, so a
+// deleted node's 96 bytes may linger; deleteNode clears the node so that it
+// keeps nothing else alive.
+func (t *Tree) newNode() *znode { return t.spareNodes.one() }
 
-// newNode returns a zeroed node of the tree's own, carved from a slab.
-// Nothing but the tree holds a *znode (readers get copies or the data
-// slice), so nodes need no other owner to share a slab.
-func (t *Tree) newNode() *znode { return t.spareNodes.one(nodeSlab) }
+// newSet returns an empty name set for a node's children or a session's
+// ephemerals, carved from a slab as newNode carves nodes, with room for a
+// few names in the same allocation. A set dropped when it empties is
+// cleared, so that its slab keeps nothing else alive.
+func (t *Tree) newSet() *nameSet {
+	c := t.spareSets.one()
+	c.initSmall()
+	return c
+}
 
 // New returns a tree as a fresh ZooKeeper server has it: the root, /zookeeper,
 // /zookeeper/quota and /zookeeper/config (readable by anyone, writable by
@@ -207,15 +221,11 @@ func sortedKeys(set map[string]struct{}) []string {
 	return keys
 }
 
-// smallSet is the room a new child set or ephemeral set starts with: a set rarely stays at one
-// name, and each doubling of its list below that would be an allocation.
-const smallSet = 4
-
 // addChild records path as a child of parent, naming it by a substring of
 // path so that the name shares the path's bytes.
 func (t *Tree) addChild(parent *znode, path string) {
 	if parent.children == nil {
-		parent.children = newNameSet(smallSet)
+		parent.children = t.newSet()
 	}
 	parent.children.add(BaseName(path))
 }
@@ -235,7 +245,7 @@ func (t *Tree) index(path string, owner int64, add bool) {
 		set := t.ephemerals[s]
 		if add {
 			if set == nil {
-				set = newNameSet(smallSet)
+				set = t.newSet()
 				t.ephemerals[s] = set
 			}
 			set.add(path)
@@ -243,6 +253,7 @@ func (t *Tree) index(path string, owner int64, add bool) {
 			set.remove(path)
 			if set.len() == 0 {
 				delete(t.ephemerals, s)
+				*set = nameSet{} // its slab may outlive it (newSet)
 			}
 		}
 	}

@@ -191,7 +191,7 @@ func decodeClientMessage(b []byte, reuse *ClientDecoder) (ClientMessage, error) 
 		if d.err == nil && !knownKeeperState(e.State) {
 			d.fail("state", "unknown keeper state %d", int32(e.State))
 		}
-		e.Path = d.string("path")
+		e.Path = d.path("path")
 		e.Zxid = tree.Zxid(d.varint("zxid"))
 		m = e
 	case kindConnectRequest:
@@ -634,8 +634,10 @@ func (d *decoder) raw(field string, n uint64) []byte {
 	return p
 }
 
-func (d *decoder) string(field string) string {
-	return string(d.raw(field, d.uvarint(field)))
+// path reads a string that names a node, through the tree decoder's cache of paths: a
+// client's watch events name the nodes its requests and replies do.
+func (d *decoder) path(field string) string {
+	return d.tree.Path(d.raw(field, d.uvarint(field)))
 }
 
 // bytes reads a packet field whose mask bit is set: a copy, never nil.
