@@ -126,9 +126,10 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 
 // ClientDecoder decodes client messages into a Request, a Reply and an Event it owns and
 // reuses, so that a connection decodes its stream of requests or replies without allocating a
-// message struct each time. What a message points to (data, a result's lists) is still
-// freshly allocated and may be kept; a path may be a string the decoder returned before (a
-// tree.Decoder's, which is the same to any reader). The zero value is ready to use.
+// message struct each time. What a message points to (data, a result's lists) is still the
+// caller's own and may be kept (its tree.Decoder carves small values from chunks and slabs,
+// each one's own); a path may be a string the decoder returned before (a tree.Decoder's,
+// which is the same to any reader). The zero value is ready to use.
 type ClientDecoder struct {
 	request Request
 	reply   Reply
