@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"zoosim/tree"
 )
@@ -80,6 +81,10 @@ const (
 
 // minTouch is the smallest encoding of a touch: two one-byte varints.
 const minTouch = 2
+
+// maxNotification is the largest encoding of a notification: five varints
+// and the state byte.
+const maxNotification = 5*binary.MaxVarintLen64 + 1
 
 // AppendClientMessage appends the encoding of m to b and returns the
 // extended buffer. m must be a non-nil pointer to one of the five client
@@ -224,6 +229,9 @@ func decodeClientMessage(b []byte, reuse *ClientDecoder) (ClientMessage, error) 
 // AppendNotification appends the encoding of n to b and returns the
 // extended buffer.
 func AppendNotification(b []byte, n Notification) []byte {
+	// One growth for the whole notification instead of one per field when b
+	// is fresh (as every election message's is); a buffer with room keeps it.
+	b = slices.Grow(b, maxNotification)
 	b = binary.AppendVarint(b, int64(n.Leader))
 	b = binary.AppendVarint(b, int64(n.Zxid))
 	b = binary.AppendVarint(b, n.PeerEpoch)
