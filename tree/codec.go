@@ -334,6 +334,8 @@ type Decoder struct {
 	txns     slab[Txn]
 	requests slab[Request]
 	results  slab[Result]
+	// lists hands out the string lists it decodes (children, paths).
+	lists slab[string]
 	// bytes holds the small byte slices it decodes (copyBytes).
 	bytes byteChunks
 	// strs builds the current chunk of decoded strings, or is nil: new paths
@@ -358,6 +360,14 @@ func (dec *Decoder) newTxns(n int) []Txn {
 		return make([]Txn, n)
 	}
 	return dec.txns.take(n)
+}
+
+// newStrings returns a list of n empty strings, as newTxns does txns.
+func (dec *Decoder) newStrings(n int) []string {
+	if dec == nil {
+		return make([]string, n)
+	}
+	return dec.lists.take(n)
 }
 
 // newRequests returns n zeroed requests for the ops of a multi, as newTxns
@@ -1025,7 +1035,7 @@ func (d *codecDecoder) byteSlice(field string) []byte {
 // and measures it, a second copies it.
 func (d *codecDecoder) stringList(field string) []string {
 	n := d.count(field, codecMinBytes)
-	ss := make([]string, n)
+	ss := d.dec.newStrings(n)
 	start, total := d.b, 0
 	for range n {
 		total += len(d.raw(field))

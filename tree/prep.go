@@ -42,6 +42,12 @@ type Preparer struct {
 	// (newRecord, duplicate, newTxn), a few per request.
 	records slab[record]
 	txns    slab[Txn]
+	// free holds the records Committed dropped, for newRecord to hand out
+	// again: a leader makes a few records for every write and drops them as
+	// the writes commit, so recycling them spares allocating (and collecting)
+	// a steady stream of them.
+	// Invariant: every record on free is zero, and nothing else refers to it.
+	free []*record
 	// data holds the copies of request data that the preparer's txns carry.
 	data byteChunks
 
@@ -106,6 +112,11 @@ func (p *Preparer) Committed(zxid Zxid) {
 		} else if p.pending[r.path] == r {
 			delete(p.pending, r.path)
 		}
+		// Nothing refers to r now: the log held it once, and a map at most
+		// as its path's newest record (a newer record of the path is a copy,
+		// not a reference). Undo entries live only inside prepMulti.
+		*r = record{}
+		p.free = append(p.free, r)
 	}
 	if p.head == len(p.log) {
 		p.log = p.log[:0]
@@ -256,10 +267,17 @@ func (p *Preparer) putSession(r *record) {
 	p.log = append(p.log, r)
 }
 
-// newRecord returns a zeroed record of the preparer's own, from a slab:
-// records are dropped in zxid order as their txns commit, so a slab's
-// records live about as long as each other.
-func (p *Preparer) newRecord() *record { return p.records.one() }
+// newRecord returns a zeroed record of the preparer's own: one Committed
+// dropped, or one from a slab (records are dropped in zxid order as their
+// txns commit, so a slab's records live about as long as each other).
+func (p *Preparer) newRecord() *record {
+	if n := len(p.free); n > 0 {
+		r := p.free[n-1]
+		p.free = p.free[:n-1]
+		return r
+	}
+	return p.records.one()
+}
 
 // newTxn returns a zeroed txn for the caller of Prepare to own, from a
 // slab: txns stay in the server's log, about as long as each other.

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"zoosim/internal/varint"
 	"zoosim/tree"
@@ -81,6 +82,10 @@ const (
 // minTouch is the smallest encoding of a touch: two one-byte varints.
 const minTouch = 2
 
+// maxNotification is the largest encoding of a notification: five varints
+// and the state byte.
+const maxNotification = 5*binary.MaxVarintLen64 + 1
+
 // AppendClientMessage appends the encoding of m to b and returns the
 // extended buffer. m must be a non-nil pointer to one of the five client
 // messages.
@@ -126,9 +131,10 @@ func DecodeClientMessage(b []byte) (ClientMessage, error) {
 
 // ClientDecoder decodes client messages into a Request, a Reply and an Event it owns and
 // reuses, so that a connection decodes its stream of requests or replies without allocating a
-// message struct each time. What a message points to (data, a result's lists) is still
-// freshly allocated and may be kept; a path may be a string the decoder returned before (a
-// tree.Decoder's, which is the same to any reader). The zero value is ready to use.
+// message struct each time. What a message points to (data, a result's lists) is still the
+// caller's own and may be kept (its tree.Decoder carves small values from chunks and slabs,
+// each one's own); a path may be a string the decoder returned before (a tree.Decoder's,
+// which is the same to any reader). The zero value is ready to use.
 type ClientDecoder struct {
 	request Request
 	reply   Reply
@@ -223,6 +229,9 @@ func decodeClientMessage(b []byte, reuse *ClientDecoder) (ClientMessage, error) 
 // AppendNotification appends the encoding of n to b and returns the
 // extended buffer.
 func AppendNotification(b []byte, n Notification) []byte {
+	// One growth for the whole notification instead of one per field when b
+	// is fresh (as every election message's is); a buffer with room keeps it.
+	b = slices.Grow(b, maxNotification)
 	b = binary.AppendVarint(b, int64(n.Leader))
 	b = binary.AppendVarint(b, int64(n.Zxid))
 	b = binary.AppendVarint(b, n.PeerEpoch)
